@@ -1,0 +1,46 @@
+// The typed pipeline spec the loader produces. Every node keeps its source range so
+// errors and the debugger can point at the file.
+import type { SourceRange } from '../errors';
+import type { RetryPolicy } from '../retry/types';
+import type { Section } from '../engine/events';
+
+export interface StageSpec {
+  name: string;
+  uses: string;
+  section: Section;
+  /** `with:` after `${params.x}` interpolation. */
+  with: Record<string, unknown>;
+  /** The stage's effective retry policy (its own, else the pipeline default, else none). */
+  retry: RetryPolicy;
+  /** Absolute path of the module when `uses` is a user stage (starts with ./ or ../ or /). */
+  module?: string;
+  /** The whole stage mapping. */
+  range: SourceRange;
+  /** The `stage:` value: where breakpoints and frames point. */
+  nameRange: SourceRange;
+  usesRange: SourceRange;
+  /** Ranges of each `with:` key's value, for precise errors at run time. */
+  withRanges: Record<string, SourceRange>;
+}
+
+export interface PipelineSpec {
+  /** Absolute path of the pipeline file. */
+  file: string;
+  /** sha256 of the file's text: lineage in saved versions. */
+  fileHash: string;
+  name: string;
+  nameRange?: SourceRange;
+  /** `target:` — the label column, when declared. */
+  target?: string;
+  /** `params:` after overrides. */
+  params: Record<string, unknown>;
+  /** `data:` entries resolved to absolute paths, e.g. { train, inference }. */
+  data: Record<string, string>;
+  /** Pipeline-wide default retry policy, if `retry:` is given at the top level. */
+  retry?: RetryPolicy;
+  /** Store directory (absolute): `store:` in the file, else `.plumb` beside it. */
+  store: string;
+  feature: StageSpec[];
+  training: StageSpec[];
+  inference: StageSpec[];
+}
