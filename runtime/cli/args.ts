@@ -1,0 +1,110 @@
+// Command-line parsing with node's own util.parseArgs: the CLI's options are few and flat,
+// so a parser library would add weight and nothing else.
+import { parseArgs } from 'node:util';
+
+/** Exit codes, documented in --help and the README. */
+export const EXIT = { ok: 0, failed: 1, usage: 2, invalid: 3, store: 4, interrupted: 130 } as const;
+
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+export interface CliArgs {
+  command: string | undefined;
+  positionals: string[];
+  mode?: string;
+  version?: string;
+  set: string[];
+  json: boolean;
+  run?: string;
+  data?: string;
+  out?: string;
+  store?: string;
+  stopAfter?: string;
+  all: boolean;
+  help: boolean;
+  showVersion: boolean;
+  color: boolean;
+}
+
+export function parseCli(argv: string[]): CliArgs {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        mode: { type: 'string', short: 'm' },
+        version: { type: 'string' },
+        set: { type: 'string', multiple: true, short: 's' },
+        json: { type: 'boolean' },
+        run: { type: 'string' },
+        data: { type: 'string' },
+        out: { type: 'string', short: 'o' },
+        store: { type: 'string' },
+        'stop-after': { type: 'string' },
+        all: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+        'no-color': { type: 'boolean' },
+        V: { type: 'boolean' },
+      },
+    });
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  const v = parsed.values;
+  const [command, ...positionals] = parsed.positionals;
+  return {
+    command,
+    positionals,
+    mode: v.mode,
+    version: v.version,
+    set: v.set ?? [],
+    json: v.json ?? false,
+    run: v.run,
+    data: v.data,
+    out: v.out,
+    store: v.store,
+    stopAfter: v['stop-after'],
+    all: v.all ?? false,
+    help: v.help ?? false,
+    showVersion: v.V ?? false,
+    color: !v['no-color'] && !process.env.NO_COLOR,
+  };
+}
+
+export const HELP = `plumb — run, validate and inspect ML pipelines (*.pipeline.yaml)
+
+Usage:
+  plumb run FILE [--mode train|inference] [--version N|ALIAS] [--set key=value]...
+                 [--data PATH] [--out PATH] [--stop-after STAGE] [--store DIR] [--json]
+  plumb validate FILE [--json]
+  plumb versions FILE [list] [--json]
+  plumb versions FILE show N|ALIAS|latest [--json]
+  plumb versions FILE rm N|ALIAS
+  plumb versions FILE tag ALIAS N|latest
+  plumb versions FILE untag ALIAS
+  plumb versions FILE diff A B [--json]
+  plumb metrics FILE [--run ID] [--all] [--json]
+  plumb trace FILE [--run ID]
+  plumb gc FILE [--json]
+  plumb stages [--json]
+
+Options:
+  -m, --mode        train (default) fits feature stages and trains, saving a version;
+                    inference replays a saved version's feature state and predicts
+      --version     version for inference: a number, 'latest' (default) or an alias
+  -s, --set         override a pipeline param, e.g. --set learning_rate=0.05 (repeatable)
+      --data        input data file instead of the pipeline's data: entry
+  -o, --out         write the final table to this file (.csv, .json or .arrow)
+      --stop-after  end the run after this stage (nothing is saved)
+      --store       store folder (default: the pipeline's store:, else .plumb beside it)
+      --run         a run id for metrics/trace (default: the latest run)
+      --all         metrics: aggregate across all runs of the pipeline
+      --json        machine-readable output on stdout
+      --no-color    plain text (also when NO_COLOR is set or output is not a terminal)
+
+Exit codes: 0 ok, 1 the run failed, 2 usage error, 3 invalid pipeline file,
+            4 store error (not found, damaged, bad name), 130 interrupted.
+`;

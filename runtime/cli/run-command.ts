@@ -1,0 +1,65 @@
+// `plumb run`: trains or serves a pipeline with live progress, Ctrl-C cancels cleanly.
+import * as path from 'node:path';
+import { runPipeline } from '../engine/run';
+import { writeTable } from '../table/io';
+import { UsageError, type CliArgs } from './args';
+import { EXIT } from './args';
+import { ProgressView } from './progress';
+import { loadSpec, json, type Out } from './shared';
+
+export async function runCommand(args: CliArgs, out: Out): Promise<number> {
+  const mode = args.mode ?? 'train';
+  if (mode !== 'train' && mode !== 'inference') throw new UsageError(`--mode must be 'train' or 'inference', not '${mode}'`);
+  if (args.version !== undefined && mode !== 'inference') throw new UsageError(`--version only applies to --mode inference`);
+  const { spec, store } = await loadSpec(args, { checkData: !args.data, mode });
+
+  const tty = Boolean(process.stderr.isTTY) && !args.json;
+  const view = args.json ? undefined : new ProgressView({ tty, color: tty && args.color, write: (s) => out.err(s), columns: process.stderr.columns });
+
+  const abort = new AbortController();
+  const onSigint = (): void => abort.abort();
+  process.once('SIGINT', onSigint);
+  process.once('SIGTERM', onSigint);
+  let result;
+  try {
+    result = await runPipeline(spec, {
+      mode,
+      version: args.version === undefined ? undefined : /^\d+$/.test(args.version) ? Number(args.version) : args.version,
+      store,
+      signal: abort.signal,
+      data: args.data,
+      stopAfter: args.stopAfter,
+      onEvent: view ? (e) => view.handle(e) : undefined,
+    });
+  } finally {
+    process.removeListener('SIGINT', onSigint);
+    process.removeListener('SIGTERM', onSigint);
+  }
+
+  if (result.status === 'ok' && args.out) {
+    await writeTable(result.output, path.resolve(args.out));
+    if (!args.json) out.err(`wrote ${result.output.rowCount} rows to ${args.out}\n`);
+  }
+  if (args.json) {
+    out.out(
+      json({
+        ok: result.status === 'ok',
+        status: result.status,
+        runId: result.runId,
+        version: result.version,
+        metrics: result.metrics,
+        error: result.error ? { name: result.error.name, message: result.error.message } : undefined,
+        output: { rows: result.output.rowCount, columns: result.output.names },
+        record: result.record,
+      }),
+    );
+  } else if (result.status === 'ok') {
+    const m = Object.entries(result.metrics)
+      .filter(([k]) => k !== 'loss')
+      .map(([k, v]) => `${k} ${Number.isInteger(v) ? v : v.toFixed(4)}`);
+    if (m.length) out.err(`metrics: ${m.join(' · ')}\n`);
+  } else if (result.error) {
+    out.err(`plumb: ${result.error.message}\n`);
+  }
+  return result.status === 'ok' ? EXIT.ok : result.status === 'cancelled' ? EXIT.interrupted : EXIT.failed;
+}

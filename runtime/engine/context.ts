@@ -1,0 +1,91 @@
+// Builds the `ctx` a stage receives. Everything it does is turned into an engine event;
+// the run state (model, side tables, metrics) lives in RunState and is shared by all
+// stages of one run.
+import type { Table } from '../table/table';
+import type { Json, ModelArtifact, Mode, StageContext } from '../stages/types';
+import type { EngineEvent, StageRef } from './events';
+import type { Controller, PointBase } from './controller';
+
+/** The mutable state of one run that stages see through ctx and the debugger through points. */
+export interface RunState {
+  runId: string;
+  mode: Mode;
+  model: ModelArtifact | undefined;
+  tables: Map<string, Table>;
+  states: Record<string, Json>;
+  /** Latest value per metric name. */
+  metrics: Record<string, number>;
+  /** Structured results from ctx.report, by name. */
+  reports: Record<string, Json>;
+}
+
+export interface ContextDeps {
+  state: RunState;
+  ref: StageRef;
+  params: Record<string, unknown>;
+  pipelineParams: Record<string, unknown>;
+  baseDir: string;
+  seed: number;
+  target: string | undefined;
+  emit: (e: EngineEvent) => void;
+  controller: Controller | undefined;
+  /** Builds the point the controller sees at an inner step. */
+  point: () => PointBase;
+}
+
+export function makeContext(deps: ContextDeps, attempt: number, signal: AbortSignal): StageContext {
+  const { state, ref, emit } = deps;
+  const runId = state.runId;
+  const metricCounts = new Map<string, number>();
+  let stepIndex = 0;
+  return {
+    stage: ref.stage,
+    uses: ref.uses,
+    mode: state.mode,
+    params: deps.params,
+    pipelineParams: deps.pipelineParams,
+    attempt,
+    signal,
+    baseDir: deps.baseDir,
+    seed: deps.seed,
+    target: deps.target,
+    log(message) {
+      emit({ type: 'log', runId, ref, time: Date.now(), message: String(message) });
+    },
+    warn(message, code = 'user') {
+      emit({ type: 'warning', runId, ref, time: Date.now(), message: String(message), code });
+    },
+    metric(name, value, step) {
+      const n = metricCounts.get(name) ?? 0;
+      metricCounts.set(name, n + 1);
+      const v = Number(value);
+      state.metrics[name] = v;
+      emit({ type: 'metric', runId, ref, time: Date.now(), name, value: v, step: step ?? n });
+    },
+    report(name, value) {
+      state.reports[name] = value;
+    },
+    async step(label, values = {}) {
+      if (signal.aborted) throw signal.reason;
+      const index = stepIndex++;
+      emit({ type: 'step', runId, ref, time: Date.now(), label, index, values });
+      if (deps.controller?.atStep) {
+        await deps.controller.atStep({ ...deps.point(), kind: 'step', label, index, values });
+      }
+      if (signal.aborted) throw signal.reason;
+    },
+    progress(fraction, message) {
+      const f = Math.max(0, Math.min(1, Number(fraction) || 0));
+      emit({ type: 'progress', runId, ref, time: Date.now(), fraction: f, message });
+    },
+    get model() {
+      return state.model;
+    },
+    getTable(name) {
+      return state.tables.get(name);
+    },
+    setTable(name, table) {
+      state.tables.set(name, table);
+    },
+  };
+}

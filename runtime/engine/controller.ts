@@ -1,0 +1,69 @@
+// The hooks a debugger (or a test) uses to pause a run and steer it.
+//
+// The engine awaits each hook, so a controller pauses a run simply by not resolving
+// until the user resumes. A hook may return a Directive to move the run: re-run the
+// stage it stopped at from its cached input, or go back to an earlier stage's
+// snapshot. Everything a point exposes is live data the debugger can page through;
+// nothing is copied for it.
+import type { Table } from '../table/table';
+import type { Json, ModelArtifact } from '../stages/types';
+import type { StageRef } from './events';
+
+export interface PointBase {
+  runId: string;
+  ref: StageRef;
+  /** The table entering the stage. */
+  input: Table;
+  /**
+   * The stage's `with:` values. A controller may change entries here before the stage
+   * runs (or before a 'rerun'); the stage sees the edited values.
+   */
+  params: Record<string, unknown>;
+  /** Fitted states so far in this run (or loaded from the version), by stage name. */
+  states: Readonly<Record<string, Json>>;
+  model: ModelArtifact | undefined;
+  /** Side tables (e.g. 'test'), by name. */
+  tables: ReadonlyMap<string, Table>;
+  /** Latest value of every metric reported so far in the run. */
+  metrics: Readonly<Record<string, number>>;
+}
+
+export interface BeforeStagePoint extends PointBase {
+  kind: 'before-stage';
+}
+
+export interface AfterStagePoint extends PointBase {
+  kind: 'after-stage';
+  output: Table;
+  durationMs: number;
+  attempts: number;
+}
+
+export interface StepPoint extends PointBase {
+  kind: 'step';
+  label: string;
+  /** 0-based count of steps in this stage run. */
+  index: number;
+  values: Record<string, unknown>;
+}
+
+export interface StageFailedPoint extends PointBase {
+  kind: 'stage-failed';
+  error: Error;
+  attempts: number;
+}
+
+/**
+ * `rerun`: run the current stage again from its cached input (after-stage / failed).
+ * `goto`: restore the snapshot taken before stage `index` and continue from there.
+ * `stop`: end the run now as cancelled.
+ */
+export type Directive = { action: 'continue' } | { action: 'rerun' } | { action: 'goto'; index: number } | { action: 'stop' };
+
+export interface Controller {
+  beforeStage?(point: BeforeStagePoint): Promise<Directive | void> | Directive | void;
+  afterStage?(point: AfterStagePoint): Promise<Directive | void> | Directive | void;
+  atStep?(point: StepPoint): Promise<void> | void;
+  /** Called when a stage failed after all its retries, before the run ends. */
+  stageFailed?(point: StageFailedPoint): Promise<Directive | void> | Directive | void;
+}

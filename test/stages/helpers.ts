@@ -1,0 +1,99 @@
+// A StageContext for tests: records everything a stage reports so tests can assert on it.
+import type { Table } from '../../runtime/table/table';
+import type { Json, Mode, ModelArtifact, StageContext } from '../../runtime/stages/types';
+
+export interface FakeContextOptions {
+  stage?: string;
+  uses?: string;
+  mode?: Mode;
+  target?: string;
+  seed?: number;
+  model?: ModelArtifact;
+  pipelineParams?: Record<string, unknown>;
+  attempt?: number;
+  signal?: AbortSignal;
+  baseDir?: string;
+  /** Side tables available through getTable (e.g. a prepared 'test' table). */
+  tables?: Record<string, Table>;
+}
+
+export interface FakeContext<P = Record<string, unknown>> extends StageContext<P> {
+  logs: string[];
+  warnings: { message: string; code?: string }[];
+  metrics: { name: string; value: number; step: number }[];
+  steps: { label: string; values?: Record<string, unknown> }[];
+  reports: { name: string; value: Json }[];
+  progressUpdates: { fraction: number; message?: string }[];
+  tables: Map<string, Table>;
+}
+
+/** Builds a context whose params are `params`; `extra` overrides the other fields. */
+export function fakeContext<P = Record<string, unknown>>(
+  params: P = {} as P,
+  extra: FakeContextOptions = {},
+): FakeContext<P> {
+  const logs: string[] = [];
+  const warnings: { message: string; code?: string }[] = [];
+  const metrics: { name: string; value: number; step: number }[] = [];
+  const steps: { label: string; values?: Record<string, unknown> }[] = [];
+  const reports: { name: string; value: Json }[] = [];
+  const progressUpdates: { fraction: number; message?: string }[] = [];
+  const tables = new Map<string, Table>(Object.entries(extra.tables ?? {}));
+  const uses = extra.uses ?? 'test-stage';
+  return {
+    stage: extra.stage ?? uses,
+    uses,
+    mode: extra.mode ?? 'train',
+    params,
+    pipelineParams: extra.pipelineParams ?? {},
+    attempt: extra.attempt ?? 1,
+    signal: extra.signal ?? new AbortController().signal,
+    baseDir: extra.baseDir ?? process.cwd(),
+    seed: extra.seed ?? 0,
+    target: extra.target,
+    model: extra.model,
+    log: (message) => void logs.push(message),
+    warn: (message, code) => void warnings.push(code === undefined ? { message } : { message, code }),
+    metric: (name, value, step) => {
+      const earlier = metrics.filter((m) => m.name === name).length;
+      metrics.push({ name, value, step: step ?? earlier });
+    },
+    step: async (label, values) => void steps.push(values === undefined ? { label } : { label, values }),
+    report: (name, value) => void reports.push({ name, value }),
+    progress: (fraction, message) => void progressUpdates.push({ fraction, message }),
+    getTable: (name) => tables.get(name),
+    setTable: (name, table) => void tables.set(name, table),
+    logs,
+    warnings,
+    metrics,
+    steps,
+    reports,
+    progressUpdates,
+    tables,
+  };
+}
+
+/** A column's cells as plain JS (null for missing). */
+export function cells(table: Table, name: string): (number | string | null)[] {
+  const out: (number | string | null)[] = [];
+  for (let r = 0; r < table.rowCount; r++) out.push(table.cell(r, name));
+  return out;
+}
+
+/** Asserts two number arrays agree to `tol` (absolute + relative), nulls matching nulls. */
+export function assertClose(actual: readonly (number | string | null)[], expected: readonly (number | null)[], tol = 1e-12): void {
+  if (actual.length !== expected.length) {
+    throw new Error(`length ${actual.length} != expected ${expected.length}: ${JSON.stringify(actual)}`);
+  }
+  for (let i = 0; i < expected.length; i++) {
+    const a = actual[i];
+    const e = expected[i];
+    if (e === null || a === null) {
+      if (a !== e) throw new Error(`at ${i}: got ${a}, expected ${e} (${JSON.stringify(actual)})`);
+      continue;
+    }
+    if (typeof a !== 'number' || Math.abs(a - e) > tol * (1 + Math.abs(e))) {
+      throw new Error(`at ${i}: got ${a}, expected ${e} (${JSON.stringify(actual)})`);
+    }
+  }
+}
