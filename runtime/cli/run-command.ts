@@ -4,6 +4,7 @@ import { runPipeline } from '../engine/run';
 import { writeTable } from '../table/io';
 import { UsageError, type CliArgs } from './args';
 import { EXIT } from './args';
+import { StoreError } from '../errors';
 import { ProgressView } from './progress';
 import { loadSpec, json, type Out } from './shared';
 
@@ -61,5 +62,7 @@ export async function runCommand(args: CliArgs, out: Out): Promise<number> {
   } else if (result.error) {
     out.err(`plumb: ${result.error.message}\n`);
   }
-  return result.status === 'ok' ? EXIT.ok : result.status === 'cancelled' ? EXIT.interrupted : EXIT.failed;
+  if (result.status === 'ok') return EXIT.ok;
+  if (result.status === 'cancelled') return EXIT.interrupted;
+  return result.error instanceof StoreError ? EXIT.store : EXIT.failed;
 }

@@ -51,7 +51,8 @@ export function parseDuration(text: string): number | undefined {
 }
 
 /**
- * Validates a `retry:` block and resolves it into a policy. Keys left out come from
+ * Validates a `retry:` block and resolves it into a policy. A bare `retry:` (null) means
+ * all defaults. Keys left out come from
  * `defaults` (a pipeline-wide policy) or else DEFAULT_RETRY_POLICY. Every problem is
  * reported, each with the path of the offending key; `policy` is set only when there
  * are none.
@@ -61,7 +62,9 @@ export function parseRetryPolicy(
   defaults: RetryPolicy = DEFAULT_RETRY_POLICY,
 ): { policy?: RetryPolicy; problems: PolicyProblem[] } {
   const problems: PolicyProblem[] = [];
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+  // A bare `retry:` (YAML null) asks for retries with every default.
+  if (raw === null) raw = {};
+  if (typeof raw !== 'object' || Array.isArray(raw)) {
     problems.push({ path: [], message: `retry must be a mapping such as { attempts: 3, backoff: exponential }, got ${describe(raw)}` });
     return { problems };
   }

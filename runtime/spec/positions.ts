@@ -13,11 +13,17 @@ export function offsetRange(lc: LineCounter, start: number, end: number): Source
   return { start: posAt(lc, start), end: posAt(lc, Math.max(start, end)) };
 }
 
-/** The node's value range (without trailing comments), or undefined for synthetic nodes. */
-export function nodeRange(lc: LineCounter, node: unknown): SourceRange | undefined {
+/**
+ * The node's value range, or undefined for synthetic nodes. With the source `text`, the
+ * trailing line break a block collection's range includes is trimmed, so a stage's range
+ * ends at its last character rather than at the start of the next stage.
+ */
+export function nodeRange(lc: LineCounter, node: unknown, text?: string): SourceRange | undefined {
   if (!isNode(node) || !node.range) return undefined;
   const [start, valueEnd] = node.range;
-  return offsetRange(lc, start, valueEnd);
+  let end = valueEnd;
+  if (text !== undefined) while (end > start && /\s/.test(text[end - 1])) end--;
+  return offsetRange(lc, start, end);
 }
 
 /** Start offset of a node, for sorting and for locating text inside a scalar. */

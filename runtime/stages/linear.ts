@@ -9,7 +9,6 @@ import type { Table } from '../table/table';
 import type { ModelArtifact, Predictor, StageDef } from './types';
 import {
   featureMatrix,
-  featuresParam,
   featuresParamSchema,
   numericTarget,
   requireModelFeatures,
@@ -18,6 +17,7 @@ import {
   targetColumn,
   targetParam,
 } from './model-data';
+import { stringListParam } from './common';
 
 export interface LinearParams {
   target?: string;
@@ -26,11 +26,10 @@ export interface LinearParams {
   fit_intercept?: boolean;
 }
 
-export interface LinearModelData {
+export type LinearModelData = {
   coef: number[];
   intercept: number;
-  [key: string]: number | number[];
-}
+};
 
 const TYPE = 'linear-regression';
 
@@ -52,7 +51,7 @@ export const linearRegression: StageDef = {
     const p = ctx.params as LinearParams;
     const target = resolveTarget(TYPE, p.target, ctx.target);
     const y = numericTarget(TYPE, targetColumn(TYPE, input, target));
-    const features = resolveFeatures(TYPE, input, target, featuresParam(TYPE, p.features));
+    const features = resolveFeatures(TYPE, input, target, stringListParam(ctx.params, 'features', TYPE));
     const l2 = p.l2 ?? 0;
     if (!(l2 >= 0)) throw new Error(`${TYPE}: l2 must be a number ≥ 0, got ${String(p.l2)}`);
     if (input.rowCount === 0) throw new Error(`${TYPE}: the input table has no rows`);

@@ -13,15 +13,14 @@ import {
   classLabelColumn,
   encodeClasses,
   featureMatrix,
-  featuresParam,
   featuresParamSchema,
   requireModelFeatures,
   resolveFeatures,
   resolveTarget,
-  seededRandom,
   targetColumn,
   targetParam,
 } from './model-data';
+import { seededRandom, shuffleInPlace, stringListParam } from './common';
 
 export interface LogisticParams {
   target?: string;
@@ -77,11 +76,20 @@ async function trainLogistic(input: Table, ctx: StageContext): Promise<ModelArti
   if (classes.length < 2) {
     throw new Error(`${TYPE}: target '${target}' has ${classes.length} class(es) (${classes.join(', ')}); need at least 2`);
   }
-  const features = resolveFeatures(TYPE, input, target, featuresParam(TYPE, p.features));
+  const features = resolveFeatures(TYPE, input, target, stringListParam(ctx.params, 'features', TYPE));
   const X = featureMatrix(TYPE, input, features);
   const epochs = p.epochs ?? 100;
   const lr = p.learning_rate ?? 0.1;
   const l2 = p.l2 ?? 0;
+  // The engine validates params against the schema; these guard direct calls (user code, tests)
+  // where a zero batch size would loop forever.
+  if (!Number.isInteger(epochs) || epochs < 1) throw new Error(`${TYPE}: epochs must be an integer ≥ 1, got ${epochs}`);
+  if (!(lr > 0)) throw new Error(`${TYPE}: learning_rate must be > 0, got ${lr}`);
+  if (!(l2 >= 0)) throw new Error(`${TYPE}: l2 must be ≥ 0, got ${l2}`);
+  if (p.batch_size !== undefined && !(Number.isInteger(p.batch_size) && p.batch_size >= 1)) {
+    throw new Error(`${TYPE}: batch_size must be an integer ≥ 1, got ${p.batch_size}`);
+  }
+  if (X.rows === 0) throw new Error(`${TYPE}: the input table has no rows`);
   const n = X.rows;
   const d = X.cols;
   const batch = Math.min(p.batch_size ?? n, n);
@@ -99,7 +107,7 @@ async function trainLogistic(input: Table, ctx: StageContext): Promise<ModelArti
 
   for (let epoch = 1; epoch <= epochs; epoch++) {
     throwIfAborted(ctx.signal);
-    if (batch < n) shuffle(order, random);
+    if (batch < n) shuffleInPlace(order, random);
     let total = 0;
     for (let start = 0; start < n; start += batch) {
       const end = Math.min(start + batch, n);
@@ -191,18 +199,13 @@ function softmaxPass(
   return sum;
 }
 
-function shuffle(order: Int32Array, random: () => number): void {
-  for (let i = order.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    const t = order[i];
-    order[i] = order[j];
-    order[j] = t;
-  }
-}
-
 function throwIfAborted(signal: AbortSignal): void {
   if (!signal.aborted) return;
-  throw signal.reason instanceof Error ? signal.reason : new CancelledError(`${TYPE} cancelled`);
+  // A plain abort() leaves a DOMException 'AbortError'; the engine's own reasons
+  // (CancelledError, TimeoutError from the retry loop) are passed on unchanged.
+  const reason: unknown = signal.reason;
+  if (reason instanceof Error && reason.name !== 'AbortError') throw reason;
+  throw new CancelledError(`${TYPE} cancelled`);
 }
 
 /** Class probabilities for every row; binary models give [1 - p, p]. */

@@ -2,8 +2,9 @@
 // which columns are features, a dense feature matrix, class encoding, and prediction
 // columns. Kept apart from the models so each model file is only its maths.
 
-import { Table, type CategoryColumn, type Column, type NumberColumn, missingCount } from '../table/table';
+import { type Table, type CategoryColumn, type Column, type NumberColumn, missingCount } from '../table/table';
 import type { ModelArtifact, Predictions } from './types';
+import { compareStrings } from './common';
 
 /** The target column: the stage's `target:` param, else the pipeline's `target:`. */
 export function resolveTarget(stage: string, param: unknown, pipelineTarget: string | undefined, fallback?: string): string {
@@ -95,7 +96,7 @@ export interface EncodedClasses {
 
 /**
  * Encodes a classification target. Classes are the distinct labels, sorted (numerically for a
- * number column so 2 < 10, by code unit otherwise), as strings, the way sklearn orders classes_.
+ * number column so 2 < 10, by code point otherwise), as strings, the way sklearn orders classes_.
  */
 export function encodeClasses(stage: string, column: Column): EncodedClasses {
   refuseMissingTarget(stage, column);
@@ -133,11 +134,11 @@ export function labelCodes(stage: string, column: Column, classes: readonly stri
   return codes;
 }
 
-/** Distinct labels of a target column as strings (for labels the model never saw). */
+/** Distinct labels of a target column as strings, sorted like encodeClasses. */
 export function distinctLabels(column: Column): string[] {
   if (column.type === 'number') return [...new Set(column.values)].filter((v) => !Number.isNaN(v)).sort((a, b) => a - b).map(String);
   const used = new Set<number>(column.codes);
-  return column.dictionary.filter((_, i) => used.has(i));
+  return column.dictionary.filter((_, i) => used.has(i)).sort(compareStrings);
 }
 
 /** A regression target as numbers; missing values are refused. */
@@ -198,27 +199,6 @@ export function addPredictionColumns(
   return out;
 }
 
-/** Reads an optional `features:` param, checking it is a list of strings. */
-export function featuresParam(stage: string, value: unknown): string[] | undefined {
-  if (value === undefined || value === null) return undefined;
-  if (!Array.isArray(value) || value.some((v) => typeof v !== 'string')) {
-    throw new Error(`${stage}: 'features' must be a list of column names`);
-  }
-  return value as string[];
-}
-
-/** A small deterministic PRNG (mulberry32) so mini-batch order repeats for a seed. */
-export function seededRandom(seed: number): () => number {
-  let a = (Math.trunc(seed) ^ 0x9e3779b9) >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Common JSON Schema entries for `target` and `features`. */
 export const targetParam = {
   type: 'string',
@@ -231,10 +211,6 @@ export const featuresParamSchema = {
   minItems: 1,
   description: 'Feature columns, in order. Default: every number column except the target.',
 } as const;
-
-function compareStrings(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
 
 function quoteList(names: readonly string[]): string {
   return names.map((n) => `'${n}'`).join(', ');

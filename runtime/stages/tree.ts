@@ -15,7 +15,6 @@ import {
   classLabelColumn,
   encodeClasses,
   featureMatrix,
-  featuresParam,
   featuresParamSchema,
   numericTarget,
   requireModelFeatures,
@@ -25,6 +24,7 @@ import {
   targetParam,
   type DenseMatrix,
 } from './model-data';
+import { stringListParam } from './common';
 
 // ml-cart ships no type declarations; this is the slice of its API we use.
 interface CartModel {
@@ -81,17 +81,27 @@ export const decisionTree: StageDef = {
     const p = ctx.params as TreeParams;
     const target = resolveTarget(TYPE, p.target, ctx.target);
     const targetCol = targetColumn(TYPE, input, target);
-    const features = resolveFeatures(TYPE, input, target, featuresParam(TYPE, p.features));
+    const features = resolveFeatures(TYPE, input, target, stringListParam(ctx.params, 'features', TYPE));
     const task = p.task ?? (targetCol.type === 'category' ? 'classification' : 'regression');
+    if (task !== 'classification' && task !== 'regression') {
+      throw new Error(`${TYPE}: task must be 'classification' or 'regression', got '${String(task)}'`);
+    }
+    const maxDepth = p.max_depth ?? 10;
+    const minSplit = p.min_samples_split ?? 2;
+    if (!Number.isInteger(maxDepth) || maxDepth < 1) throw new Error(`${TYPE}: max_depth must be an integer ≥ 1, got ${maxDepth}`);
+    if (!Number.isInteger(minSplit) || minSplit < 2) throw new Error(`${TYPE}: min_samples_split must be an integer ≥ 2, got ${minSplit}`);
     if (input.rowCount === 0) throw new Error(`${TYPE}: the input table has no rows`);
     const rows = toRowArrays(featureMatrix(TYPE, input, features));
     const options = {
-      maxDepth: p.max_depth ?? 10,
+      maxDepth,
       // ml-cart makes a leaf when a node has <= minNumSamples rows; sklearn's
       // min_samples_split is "split only when >= this many rows".
-      minNumSamples: (p.min_samples_split ?? 2) - 1,
-      // ml-cart's classifier default (0.01) refuses small but real gini gains; sklearn splits on any gain.
-      gainThreshold: 0,
+      minNumSamples: minSplit - 1,
+      // A node splits only while its best split's "gain" > gainThreshold. For the classifier
+      // that is gini gain: ml-cart's default 0.01 refuses small but real gains, sklearn splits on
+      // any, so 0. For regression ml-cart stores the split's squared *error* there, so a perfect
+      // split (error 0) would be refused at 0; any negative threshold lets it through.
+      gainThreshold: task === 'classification' ? 0 : -1,
     };
     let model: CartModel;
     let classes: string[] | undefined;

@@ -5,7 +5,7 @@
 // the next. Deleted versions leave a NNNNNN.deleted tombstone so their number is never
 // handed out again (aliases and run records may still mention it).
 //
-// Listing uses an index (pipelines/<p>/index.json) holding every manifest. Manifests are
+// Listing uses an index (pipelines/<p>/index.json, see catalog-index.ts) of every manifest. Manifests are
 // immutable, so the index is valid exactly when its set of version numbers matches the
 // directory listing; a readdir is all it costs to check. Missing entries are read from
 // their files and the index is rewritten; a damaged index is ignored and rebuilt.
@@ -15,6 +15,7 @@ import * as path from 'node:path';
 import { StoreError } from '../errors';
 import { createFileExclusive, writeFileAtomic } from './atomic';
 import { canonicalJson, parseJsonFile } from './canonical';
+import { decodeIndex, encodeIndex } from './catalog-index';
 import { readManifest, type VersionManifest } from './manifest';
 import { readdirOrEmpty } from './objects';
 
@@ -97,7 +98,7 @@ export class VersionCatalog {
   async list(fresh = false): Promise<{ manifests: VersionManifest[]; damaged: DamagedFile[] }> {
     const { numbers } = await this.scan();
     const known = fresh ? new Map<number, VersionManifest>() : (this.cache ?? (await this.loadIndex()));
-    let changed = known.size !== numbers.length;
+    let changed = false;
     const present = new Set(numbers);
     for (const n of known.keys()) {
       if (!present.has(n)) {
@@ -112,15 +113,17 @@ export class VersionCatalog {
       const results = await Promise.allSettled(batch.map((n) => this.read(n)));
       results.forEach((r, j) => {
         if (r.status === 'fulfilled') {
-          if (r.value) known.set(batch[j], r.value);
+          if (r.value) {
+            known.set(batch[j], r.value);
+            changed = true;
+          }
         } else {
           damaged.push({ file: this.pathOf(batch[j]), message: (r.reason as Error).message });
         }
       });
     }
-    if (missing.length > 0) changed = true;
     this.cache = known;
-    if (changed && damaged.length < missing.length) await this.saveIndex(known);
+    if (changed) await this.saveIndex(known);
     const manifests = numbers.map((n) => known.get(n)).filter((m): m is VersionManifest => m !== undefined);
     return { manifests, damaged };
   }
@@ -132,30 +135,20 @@ export class VersionCatalog {
 
   private async loadIndex(): Promise<Map<number, VersionManifest>> {
     const known = new Map<number, VersionManifest>();
-    let text: string;
     try {
-      text = await fs.readFile(this.indexFile, 'utf8');
+      const text = await fs.readFile(this.indexFile, 'utf8');
+      for (const m of decodeIndex(JSON.parse(text), this.pipeline)) known.set(m.version, m);
+      return known;
     } catch {
-      return known; // no index yet: every manifest gets read once
+      // Missing or damaged: it is only a cache, so every manifest gets read once instead.
+      return new Map();
     }
-    try {
-      const raw = JSON.parse(text) as { format?: unknown; manifests?: unknown };
-      if (raw.format !== 1 || !Array.isArray(raw.manifests)) return known;
-      for (const entry of raw.manifests) {
-        const version = (entry as { version?: unknown })?.version;
-        if (typeof version !== 'number') return new Map();
-        known.set(version, readManifest(entry, this.indexFile, { pipeline: this.pipeline, version }));
-      }
-    } catch {
-      return new Map(); // a damaged index is only a cache: rebuild it from the manifests
-    }
-    return known;
   }
 
   private async saveIndex(known: Map<number, VersionManifest>): Promise<void> {
     const manifests = [...known.values()].sort((a, b) => a.version - b.version);
     try {
-      await writeFileAtomic(this.indexFile, canonicalJson({ format: 1, manifests }));
+      await writeFileAtomic(this.indexFile, JSON.stringify(encodeIndex(this.pipeline, manifests)));
     } catch {
       // Best effort: a read-only store still lists, just without the speed-up.
     }
@@ -168,7 +161,7 @@ export class VersionCatalog {
   async claim(build: (n: number, latest: number | undefined) => VersionManifest): Promise<VersionManifest> {
     for (let attempt = 0; attempt < 10_000; attempt++) {
       const { numbers, highest } = await this.scan();
-      const n = highest + 1 + (attempt > 0 && attempt % 50 === 0 ? Math.floor(Math.random() * 4) : 0);
+      const n = highest + 1;
       const manifest = build(n, numbers.at(-1));
       if (await createFileExclusive(this.pathOf(n), canonicalJson(manifest))) {
         this.cache?.set(n, manifest);

@@ -27,6 +27,8 @@ test('parseDuration reads units, compounds and bare milliseconds', () => {
 });
 
 test('an empty retry block gets the documented defaults', () => {
+  // A bare `retry:` parses to null in YAML and means the same as `retry: {}`.
+  assert.deepEqual(parseRetryPolicy(null), parseRetryPolicy({}));
   const { policy, problems } = parseRetryPolicy({});
   assert.deepEqual(problems, []);
   assert.deepEqual(policy, {
@@ -134,7 +136,7 @@ test('a name in both on and never is a problem, as is retrying an always-never e
 });
 
 test('a retry block that is not a mapping is rejected', () => {
-  for (const raw of [null, 3, 'yes', [1]]) {
+  for (const raw of [undefined, 3, 'yes', [1]]) {
     const { policy, problems } = parseRetryPolicy(raw);
     assert.equal(policy, undefined);
     assert.deepEqual(problems[0].path, []);
@@ -161,6 +163,7 @@ test('jitter spreads delays within d × (1 ± jitter), never past max', () => {
   const lcg = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
   let minSeen = Infinity;
   let maxSeen = -Infinity;
+  let minCapped = Infinity;
   for (let n = 0; n < 5000; n++) {
     const d = retryDelay(p, 2, lcg); // base 2000 → [1500, 2500]
     assert.ok(d >= 1500 && d <= 2500, `delay ${d} out of bounds`);
@@ -168,7 +171,10 @@ test('jitter spreads delays within d × (1 ± jitter), never past max', () => {
     maxSeen = Math.max(maxSeen, d);
     const capped = retryDelay(p, 3, lcg); // base 4000 → capped 3000 → [2250, 3000]
     assert.ok(capped >= 2250 && capped <= 3000, `capped delay ${capped} out of bounds`);
+    minCapped = Math.min(minCapped, capped);
   }
+  // Jitter applies after the cap, so capped delays still spread below max.
+  assert.ok(minCapped < 2300, `capped delays never spread: min ${minCapped}`);
   // The draws cover most of the range rather than collapsing to one value.
   assert.ok(minSeen < 1550 && maxSeen > 2450, `spread ${minSeen}..${maxSeen}`);
   // The extremes of r map to the edges exactly.

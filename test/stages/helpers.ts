@@ -1,6 +1,8 @@
 // A StageContext for tests: records everything a stage reports so tests can assert on it.
+import assert from 'node:assert/strict';
+import Ajv from 'ajv';
 import type { Table } from '../../runtime/table/table';
-import type { Json, Mode, ModelArtifact, StageContext } from '../../runtime/stages/types';
+import type { Json, Mode, ModelArtifact, StageContext, StageDef } from '../../runtime/stages/types';
 
 export interface FakeContextOptions {
   stage?: string;
@@ -94,6 +96,35 @@ export function assertClose(actual: readonly (number | string | null)[], expecte
     }
     if (typeof a !== 'number' || Math.abs(a - e) > tol * (1 + Math.abs(e))) {
       throw new Error(`at ${i}: got ${a}, expected ${e} (${JSON.stringify(actual)})`);
+    }
+  }
+}
+
+/** The value of a stage call that the built-in stages answer synchronously. */
+export function sync<T>(value: T | Promise<T>): T {
+  if (value instanceof Promise) throw new Error('expected a synchronous result');
+  return value;
+}
+
+/**
+ * Checks the contract every built-in stage's param schema keeps: a one-line summary, a strict
+ * object schema that compiles, and each property documented with a type and a valid default.
+ */
+export function assertStageSchemas(stages: readonly StageDef[]): void {
+  const ajv = new Ajv({ strict: true, allowUnionTypes: true });
+  for (const s of stages) {
+    assert.ok(s.summary.length > 0 && !s.summary.includes('\n'), `${s.type}: one-line summary`);
+    assert.equal(s.params.type, 'object');
+    assert.equal(s.params.additionalProperties, false, `${s.type}: additionalProperties false`);
+    ajv.compile(s.params);
+    for (const key of s.params.required ?? []) assert.ok(key in s.params.properties, `${s.type}: required '${key}' is declared`);
+    for (const [key, prop] of Object.entries(s.params.properties)) {
+      assert.equal(typeof prop.description, 'string', `${s.type}.${key} needs a description`);
+      assert.ok(prop.type, `${s.type}.${key} needs a type`);
+      if ('default' in prop) {
+        const { default: value, ...rest } = prop;
+        assert.ok(ajv.validate(rest, value), `${s.type}.${key}: default ${JSON.stringify(value)} fits its schema`);
+      }
     }
   }
 }

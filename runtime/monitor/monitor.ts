@@ -1,0 +1,206 @@
+// Builds a RunRecord from the engine's event stream. Runs on every event of every run,
+// so each handler does O(1) work on the live record: no copies, no scans of all stages
+// (except once at run-end).
+import type { EngineEvent, ErrorInfo, StageRef } from '../engine/events';
+import { emptyRunRecord, pendingStage, rowsHandled, type LogRecord, type RunRecord, type StageRecord } from './record';
+
+export interface MonitorOptions {
+  /** Keep the last N log lines in `record.logs` (default 0: only count them). */
+  keepLogs?: number;
+}
+
+export class Monitor {
+  private rec: RunRecord = emptyRunRecord();
+  private readonly byName = new Map<string, StageRecord>();
+  private readonly keepLogs: number;
+  private started = false;
+
+  constructor(opts: MonitorOptions = {}) {
+    this.keepLogs = Math.max(0, Math.floor(opts.keepLogs ?? 0));
+  }
+
+  /**
+   * The live record, updated in place as events arrive: cheap to read, but do not keep
+   * it across events expecting a snapshot, and do not modify it. Use toJSON for a copy.
+   */
+  get record(): RunRecord {
+    const logs = this.rec.logs;
+    if (logs && logs.length > this.keepLogs) logs.splice(0, logs.length - this.keepLogs);
+    return this.rec;
+  }
+
+  /** A deep copy of the record, safe to keep, save or send. */
+  toJSON(): RunRecord {
+    return structuredClone(this.record);
+  }
+
+  /**
+   * Feeds one event. A run-start begins a fresh record; events of another run than the
+   * current one are ignored, so one Monitor follows one run at a time.
+   */
+  handle(event: EngineEvent): void {
+    if (event.type === 'run-start') {
+      this.startRun(event);
+      return;
+    }
+    if (this.started && event.runId !== this.rec.runId) return;
+    switch (event.type) {
+      case 'stage-start': {
+        const s = this.stageOf(event.ref);
+        if (s.status !== 'pending') this.resetStage(s); // a restarted stage: record its latest execution
+        s.status = 'running';
+        s.start = event.time;
+        s.rowsIn = event.rowsIn;
+        s.bytesIn = event.bytesIn;
+        break;
+      }
+      case 'attempt-start': {
+        const s = this.stageOf(event.ref);
+        s.attempts.push({ attempt: event.attempt, start: event.time, durationMs: 0, ok: false });
+        this.noteAttempts(s, event.attempt);
+        break;
+      }
+      case 'attempt-end': {
+        const s = this.stageOf(event.ref);
+        let a = s.attempts[s.attempts.length - 1];
+        if (!a || a.attempt !== event.attempt) {
+          // No matching attempt-start: the attempt still gets its record.
+          a = { attempt: event.attempt, start: event.time - event.durationMs, durationMs: 0, ok: false };
+          s.attempts.push(a);
+          this.noteAttempts(s, event.attempt);
+        }
+        a.durationMs = event.durationMs;
+        a.ok = event.ok;
+        if (event.error) {
+          a.error = { name: event.error.name, message: event.error.message };
+          s.errors.push({ ...event.error });
+        }
+        if (event.retryInMs !== undefined) a.delayMs = event.retryInMs;
+        break;
+      }
+      case 'stage-end': {
+        const s = this.stageOf(event.ref);
+        s.status = 'ok';
+        if (s.start === undefined) s.start = event.time - event.durationMs;
+        s.durationMs = event.durationMs;
+        s.rowsIn = event.rowsIn;
+        s.rowsOut = event.rowsOut;
+        s.bytesIn = event.bytesIn;
+        s.bytesOut = event.bytesOut;
+        s.rowsPerSec = event.durationMs > 0 ? (rowsHandled(s) * 1000) / event.durationMs : 0;
+        this.noteAttempts(s, event.attempts);
+        break;
+      }
+      case 'stage-error': {
+        const s = this.stageOf(event.ref);
+        s.status = 'failed';
+        if (s.start === undefined) s.start = event.time - event.durationMs;
+        s.durationMs = event.durationMs;
+        const last = s.errors[s.errors.length - 1];
+        if (last && last.name === event.error.name && last.message === event.error.message) {
+          if (!last.stack && event.error.stack) last.stack = event.error.stack;
+        } else {
+          s.errors.push({ ...event.error });
+        }
+        this.noteAttempts(s, event.attempts);
+        break;
+      }
+      case 'warning': {
+        const w = { message: event.message, code: event.code, time: event.time };
+        if (event.ref) {
+          this.stageOf(event.ref).warnings++;
+          this.rec.warnings.push({ stage: event.ref.stage, ...w });
+        } else this.rec.warnings.push(w);
+        break;
+      }
+      case 'log': {
+        this.rec.logsCount++;
+        if (this.keepLogs > 0) {
+          const line: LogRecord = event.ref
+            ? { stage: event.ref.stage, time: event.time, message: event.message }
+            : { time: event.time, message: event.message };
+          const logs = (this.rec.logs ??= []);
+          logs.push(line);
+          // Trim in batches so a chatty stage costs amortised O(1) per line.
+          if (logs.length >= 2 * this.keepLogs) logs.splice(0, logs.length - this.keepLogs);
+        }
+        break;
+      }
+      case 'metric': {
+        const metrics = this.stageOf(event.ref).metrics;
+        (metrics[event.name] ??= []).push({ step: event.step, value: event.value });
+        break;
+      }
+      case 'step':
+        this.stageOf(event.ref).steps++;
+        break;
+      case 'run-end':
+        this.endRun(event);
+        break;
+      case 'section-start':
+      case 'section-end':
+      case 'progress':
+        break; // live-only information; the record keeps per-stage facts
+    }
+  }
+
+  private startRun(event: Extract<EngineEvent, { type: 'run-start' }>): void {
+    this.rec = emptyRunRecord();
+    this.byName.clear();
+    this.started = true;
+    Object.assign(this.rec, { runId: event.runId, pipeline: event.pipeline, file: event.file, mode: event.mode, start: event.time });
+    for (const ref of event.stages) this.stageOf(ref);
+  }
+
+  private endRun(event: Extract<EngineEvent, { type: 'run-end' }>): void {
+    const r = this.rec;
+    r.status = event.status;
+    r.end = event.time;
+    r.durationMs = event.durationMs;
+    if (event.version !== undefined) r.version = event.version;
+    if (event.error) r.error = event.error;
+    for (const s of r.stages) {
+      if (s.status === 'pending') s.status = 'skipped';
+      else if (s.status === 'running') {
+        // Interrupted (cancelled) mid-stage: it never finished, but keep how long it ran.
+        s.status = 'skipped';
+        if (s.start !== undefined) s.durationMs = Math.max(0, event.time - s.start);
+      }
+    }
+  }
+
+  private stageOf(ref: StageRef): StageRecord {
+    let s = this.byName.get(ref.stage);
+    if (!s) {
+      s = pendingStage(ref);
+      this.byName.set(ref.stage, s);
+      this.rec.stages.push(s);
+    }
+    return s;
+  }
+
+  /** Keeps the run's retry summary in step with a stage's attempt count, in O(1). */
+  private noteAttempts(s: StageRecord, attempts: number): void {
+    const summary = this.rec.retry;
+    const before = summary.attemptsByStage[s.stage] ?? 0;
+    const after = Math.max(before, attempts);
+    if (after === before) return;
+    summary.attemptsByStage[s.stage] = after;
+    summary.totalRetries += Math.max(0, after - 1) - Math.max(0, before - 1);
+    if (before <= 1 && after > 1) summary.stagesRetried++;
+  }
+
+  private resetStage(s: StageRecord): void {
+    const summary = this.rec.retry;
+    const before = summary.attemptsByStage[s.stage];
+    if (before !== undefined) {
+      summary.totalRetries -= Math.max(0, before - 1);
+      if (before > 1) summary.stagesRetried--;
+      delete summary.attemptsByStage[s.stage];
+    }
+    Object.assign(s, { status: 'pending', rowsIn: 0, rowsOut: 0, bytesIn: 0, bytesOut: 0, rowsPerSec: 0, attempts: [], errors: [] as ErrorInfo[], metrics: {}, steps: 0 });
+    delete s.start;
+    delete s.durationMs;
+    // Warnings stay counted: the messages remain in the run's warning list.
+  }
+}

@@ -1,0 +1,155 @@
+// Column and table summaries for the debugger's data view (shape, types, missing counts,
+// statistics, top values). Statistics follow pandas 1.5 bit for bit, so a number shown in
+// Plumb is the number an engineer gets from `df.describe()`:
+//  - mean: numpy pairwise summation over the column with missing slots counted as 0,
+//    divided by the count of present values (pandas nanops.nanmean);
+//  - std: sample standard deviation (ddof = 1) by two plain sequential passes, mean then
+//    squared deviations (pandas hands nanstd to bottleneck, which sums sequentially);
+//  - quantiles: numpy's default 'linear' method, including its two-sided lerp.
+import { type Cell, type Column, type Table, missingCount } from './table';
+
+export interface TopValue {
+  value: Cell;
+  count: number;
+}
+
+export interface ColumnSummary {
+  name: string;
+  type: Column['type'];
+  missing: number;
+  /** Distinct present values. */
+  distinct?: number;
+  mean?: number;
+  /** Sample standard deviation (ddof = 1); absent with fewer than two values. */
+  std?: number;
+  min?: number;
+  max?: number;
+  quantiles?: { p25: number; p50: number; p75: number };
+  /** Most frequent present values, most frequent first; ties in order of first appearance. */
+  top: TopValue[];
+}
+
+export interface TableSummary {
+  rows: number;
+  columns: number;
+  bytes: number;
+  columnSummaries: ColumnSummary[];
+}
+
+export interface SummaryOptions {
+  /** How many top values to keep per column. Default 5. */
+  topK?: number;
+}
+
+export function summarizeTable(table: Table, opts: SummaryOptions = {}): TableSummary {
+  return {
+    rows: table.rowCount,
+    columns: table.columnCount,
+    bytes: table.byteSize,
+    columnSummaries: table.columns.map((c) => summarizeColumn(c, opts)),
+  };
+}
+
+export function summarizeColumn(column: Column, opts: SummaryOptions = {}): ColumnSummary {
+  const topK = Math.max(0, opts.topK ?? 5);
+  return column.type === 'number' ? summarizeNumbers(column, topK) : summarizeCategories(column, topK);
+}
+
+function summarizeCategories(c: Extract<Column, { type: 'category' }>, topK: number): ColumnSummary {
+  const counts = new Int32Array(c.dictionary.length);
+  const first = new Int32Array(c.dictionary.length).fill(-1);
+  let missing = 0;
+  for (let i = 0; i < c.codes.length; i++) {
+    const k = c.codes[i];
+    if (k < 0) {
+      missing++;
+      continue;
+    }
+    if (counts[k]++ === 0) first[k] = i;
+  }
+  const used: number[] = [];
+  for (let k = 0; k < counts.length; k++) if (counts[k] > 0) used.push(k);
+  used.sort((a, b) => counts[b] - counts[a] || first[a] - first[b]);
+  return {
+    name: c.name,
+    type: 'category',
+    missing,
+    distinct: used.length,
+    top: used.slice(0, topK).map((k) => ({ value: c.dictionary[k], count: counts[k] })),
+  };
+}
+
+function summarizeNumbers(c: Extract<Column, { type: 'number' }>, topK: number): ColumnSummary {
+  const n = c.values.length;
+  const missing = missingCount(c);
+  const present = new Float64Array(n - missing);
+  // Missing slots as 0, to sum exactly as pandas does (see the file comment).
+  const zeroFilled = missing ? new Float64Array(n) : c.values;
+  const counts = new Map<number, number>(); // insertion order = first appearance
+  let j = 0;
+  for (let i = 0; i < n; i++) {
+    if (c.missing !== null && c.missing[i] === 1) continue;
+    const v = c.values[i];
+    present[j++] = v;
+    if (missing) zeroFilled[i] = v;
+    counts.set(v, (counts.get(v) ?? 0) + 1);
+  }
+  const top = [...counts]
+    .sort((a, b) => b[1] - a[1]) // stable: ties keep first-appearance order
+    .slice(0, topK)
+    .map(([value, count]) => ({ value, count }));
+  const summary: ColumnSummary = { name: c.name, type: 'number', missing, distinct: counts.size, top };
+  const m = present.length;
+  if (m === 0) return summary;
+
+  summary.mean = pairwiseSum(zeroFilled, 0, n) / m;
+  if (m > 1) {
+    let s = 0;
+    for (let i = 0; i < m; i++) s += present[i];
+    const avg = s / m;
+    let sq = 0;
+    for (let i = 0; i < m; i++) sq += (present[i] - avg) * (present[i] - avg);
+    summary.std = Math.sqrt(sq / (m - 1));
+  }
+  const sorted = present.slice().sort();
+  summary.min = sorted[0];
+  summary.max = sorted[m - 1];
+  summary.quantiles = { p25: quantile(sorted, 0.25), p50: quantile(sorted, 0.5), p75: quantile(sorted, 0.75) };
+  return summary;
+}
+
+/** numpy's pairwise_sum: exact same grouping, so the rounding matches numpy's. */
+export function pairwiseSum(a: Float64Array, start: number, n: number): number {
+  if (n < 8) {
+    let res = 0;
+    for (let i = 0; i < n; i++) res += a[start + i];
+    return res;
+  }
+  if (n <= 128) {
+    const r = [a[start], a[start + 1], a[start + 2], a[start + 3], a[start + 4], a[start + 5], a[start + 6], a[start + 7]];
+    let i = 8;
+    for (; i < n - (n % 8); i += 8) {
+      for (let k = 0; k < 8; k++) r[k] += a[start + i + k];
+    }
+    let res = r[0] + r[1] + (r[2] + r[3]) + (r[4] + r[5] + (r[6] + r[7]));
+    for (; i < n; i++) res += a[start + i];
+    return res;
+  }
+  let n2 = Math.floor(n / 2);
+  n2 -= n2 % 8;
+  return pairwiseSum(a, start, n2) + pairwiseSum(a, start + n2, n - n2);
+}
+
+/** numpy.quantile(method='linear') on sorted values, with numpy's lerp. */
+export function quantile(sorted: Float64Array, q: number): number {
+  const m = sorted.length;
+  const pos = q * (m - 1);
+  const lo = Math.floor(pos);
+  const hi = Math.min(lo + 1, m - 1);
+  const t = pos - lo;
+  const a = sorted[lo];
+  const b = sorted[hi];
+  const diff = b - a;
+  // numpy computes from the nearer end so the result stays within [a, b].
+  return t >= 0.5 ? b - diff * (1 - t) : a + diff * t;
+}

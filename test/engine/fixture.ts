@@ -1,0 +1,80 @@
+// A small, deterministic classification problem written to a temp folder, with a
+// pipeline file around it. Tests change the YAML to exercise one feature at a time.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+export interface Workspace {
+  dir: string;
+  file: string;
+  write(name: string, text: string): string;
+  cleanup(): void;
+}
+
+/** Two numeric features and one category; label 'yes' when x + 2y + (plan==pro) > 2. */
+export function makeCsv(rows: number, seed = 1, withLabel = true): string {
+  let s = seed >>> 0;
+  const rand = (): number => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const lines = [withLabel ? 'x,y,plan,label' : 'x,y,plan'];
+  for (let i = 0; i < rows; i++) {
+    const x = Math.round(rand() * 400) / 100;
+    const y = Math.round(rand() * 200) / 100;
+    const plan = rand() < 0.5 ? 'basic' : 'pro';
+    const missingX = i % 17 === 3;
+    const score = x + 2 * y + (plan === 'pro' ? 1 : 0);
+    const label = score > 4 ? 'yes' : 'no';
+    const cells = [missingX ? '' : String(x), String(y), plan];
+    if (withLabel) cells.push(label);
+    lines.push(cells.join(','));
+  }
+  return lines.join('\n') + '\n';
+}
+
+export const BASE_PIPELINE = `pipeline: toy
+target: label
+params: { seed: 3, epochs: 40, lr: 0.5 }
+data:
+  train: data/train.csv
+  inference: data/new.csv
+feature:
+  - stage: impute
+    uses: impute
+    with: { strategy: median }
+  - stage: scale
+    uses: standard-scale
+  - stage: encode
+    uses: one-hot
+    with: { columns: [plan] }
+training:
+  - stage: split
+    uses: train-test-split
+    with: { test: 0.25, seed: "\${params.seed}" }
+  - stage: fit
+    uses: logistic-regression
+    with: { epochs: "\${params.epochs}", learning_rate: "\${params.lr}" }
+  - stage: evaluate
+    uses: classification-metrics
+inference:
+  - stage: predict
+    uses: predict
+`;
+
+export function workspace(pipeline = BASE_PIPELINE, rows = 400): Workspace {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'plumb-engine-'));
+  const write = (name: string, text: string): string => {
+    const p = path.join(dir, name);
+    fs.mkdirSync(path.dirname(p), { recursive: true });
+    fs.writeFileSync(p, text);
+    return p;
+  };
+  write('data/train.csv', makeCsv(rows, 1));
+  write('data/new.csv', makeCsv(50, 99, false));
+  const file = write('toy.pipeline.yaml', pipeline);
+  return { dir, file, write, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
+}
