@@ -135,17 +135,19 @@ export async function runPipeline(spec: PipelineSpec, opts: RunOptions = {}): Pr
       version = loaded.manifest.version;
       state.model = (loaded.model ?? undefined) as RunState['model'];
       state.states = { ...((loaded.state ?? {}) as Record<string, Json>) };
-      for (const f of spec.feature) {
-        if (!(f.name in state.states)) {
+    }
+
+    const defs = await resolveStages(specs);
+    if (mode === 'inference') {
+      specs.forEach((f, i) => {
+        if (defs[i].kind === 'fitted' && !Object.hasOwn(state.states, f.name)) {
           throw new Error(
             `version ${version} has no fitted state for feature stage '${f.name}': ` +
               `the feature section changed since it was trained; train a new version`,
           );
         }
-      }
+      });
     }
-
-    const defs = await resolveStages(specs);
     const slots: Slot[] = specs.map((s, i) => ({ spec: s, def: defs[i], ref: refs[i], params: { ...s.with } }));
 
     const dataFile = opts.data ? path.resolve(opts.data) : mode === 'inference' ? (spec.data.inference ?? spec.data.train) : spec.data.train;
