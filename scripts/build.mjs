@@ -1,9 +1,15 @@
-// Bundles the runtime library and the CLI into dist/ with esbuild.
-// Type checking is separate (`npm run typecheck`); esbuild only strips types.
+// Bundles everything into dist/ with esbuild. Type checking is separate
+// (`npm run typecheck`); esbuild only strips types.
+//   dist/runtime.js       the library API (runtime/index.ts)
+//   dist/cli.js           the plumb command
+//   dist/session-host.js  the debug session host, forked by the adapter
+//   dist/adapter.js       the debug adapter (DAP over stdio, or --server=PORT)
+//   dist/extension.js     the VS Code extension
+//   dist/media/*          webview scripts (browser bundles)
 import { build } from 'esbuild';
-import { chmodSync } from 'node:fs';
+import { chmodSync, existsSync } from 'node:fs';
 
-const common = {
+const node = {
   bundle: true,
   platform: 'node',
   target: 'node20',
@@ -12,13 +18,26 @@ const common = {
   logLevel: 'warning',
   // esbuild compiles user .ts stages at run time, so it stays a real dependency.
   external: ['esbuild'],
+  outdir: 'dist',
 };
 
-await build({ ...common, entryPoints: { runtime: 'runtime/index.ts' }, outdir: 'dist' });
-await build({
-  ...common,
-  entryPoints: { cli: 'runtime/cli/main.ts' },
-  outdir: 'dist',
-  banner: { js: '#!/usr/bin/env node' },
-});
+// Entry points that other work in progress adds; each is built once its file exists.
+const optional = (entries) => Object.fromEntries(Object.entries(entries).filter(([, f]) => existsSync(f)));
+
+await build({ ...node, entryPoints: { runtime: 'runtime/index.ts' } });
+await build({ ...node, entryPoints: { cli: 'runtime/cli/main.ts' }, banner: { js: '#!/usr/bin/env node' } });
 chmodSync('dist/cli.js', 0o755);
+
+const more = optional({
+  'session-host': 'runtime/debug/host.ts',
+  adapter: 'src/debug/main.ts',
+});
+if (Object.keys(more).length) await build({ ...node, entryPoints: more });
+
+const extension = optional({ extension: 'src/extension.ts' });
+if (Object.keys(extension).length) await build({ ...node, entryPoints: extension, external: ['vscode', 'esbuild'] });
+
+const media = optional({ 'media/metrics': 'media/metrics/main.ts' });
+if (Object.keys(media).length) {
+  await build({ bundle: true, platform: 'browser', target: 'es2022', format: 'iife', sourcemap: true, logLevel: 'warning', outdir: 'dist', entryPoints: media });
+}
