@@ -1,9 +1,10 @@
 // Command-line parsing with node's own util.parseArgs: the CLI's options are few and flat,
 // so a parser library would add weight and nothing else.
 import { parseArgs } from 'node:util';
+import { parseDuration } from '../retry/policy';
 
 /** Exit codes, documented in --help and the README. */
-export const EXIT = { ok: 0, failed: 1, usage: 2, invalid: 3, store: 4, interrupted: 130 } as const;
+export const EXIT = { ok: 0, failed: 1, usage: 2, invalid: 3, store: 4, timeout: 124, crashed: 125, interrupted: 130 } as const;
 
 export class UsageError extends Error {
   override readonly name = 'UsageError';
@@ -21,6 +22,11 @@ export interface CliArgs {
   out?: string;
   store?: string;
   stopAfter?: string;
+  /** Whole-run and per-stage time limits in ms (`--timeout`, `--stage-timeout`). */
+  timeoutMs?: number;
+  stageTimeoutMs?: number;
+  /** Heap limit for the run process in MB (`--max-memory`). */
+  maxMemoryMb?: number;
   all: boolean;
   help: boolean;
   showVersion: boolean;
@@ -44,6 +50,9 @@ export function parseCli(argv: string[]): CliArgs {
         out: { type: 'string', short: 'o' },
         store: { type: 'string' },
         'stop-after': { type: 'string' },
+        timeout: { type: 'string' },
+        'stage-timeout': { type: 'string' },
+        'max-memory': { type: 'string' },
         all: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
         'no-color': { type: 'boolean' },
@@ -67,6 +76,9 @@ export function parseCli(argv: string[]): CliArgs {
     out: v.out,
     store: v.store,
     stopAfter: v['stop-after'],
+    timeoutMs: durationOption('--timeout', v.timeout),
+    stageTimeoutMs: durationOption('--stage-timeout', v['stage-timeout']),
+    maxMemoryMb: memoryOption(v['max-memory']),
     all: v.all ?? false,
     help: v.help ?? false,
     showVersion: v.V ?? false,
@@ -74,11 +86,33 @@ export function parseCli(argv: string[]): CliArgs {
   };
 }
 
+function durationOption(flag: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const ms = parseDuration(text);
+  if (ms === undefined || !Number.isFinite(ms) || ms <= 0 || ms > MAX_TIMER_MS) {
+    throw new UsageError(`${flag} must be a duration such as 90s, 10m or 1h30m (up to 24 days), not '${text}'`);
+  }
+  return ms;
+}
+
+function memoryOption(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const mb = /^\d+$/.test(text.trim()) ? Number(text) : NaN;
+  if (!Number.isSafeInteger(mb) || mb < 64 || mb > 1_048_576) {
+    throw new UsageError(`--max-memory must be a whole number of megabytes from 64, not '${text}'`);
+  }
+  return mb;
+}
+
+/** setTimeout's own ceiling (2^31 − 1 ms, about 24.8 days). */
+const MAX_TIMER_MS = 2_147_483_647;
+
 export const HELP = `plumb — run, validate and inspect ML pipelines (*.pipeline.yaml)
 
 Usage:
   plumb run FILE [--mode train|inference] [--version N|ALIAS] [--set key=value]...
                  [--data PATH] [--out PATH] [--stop-after STAGE] [--store DIR] [--json]
+                 [--timeout DURATION] [--stage-timeout DURATION] [--max-memory MB]
   plumb validate FILE [--json]
   plumb versions FILE [list] [--json]
   plumb versions FILE show N|ALIAS|latest [--json]
@@ -100,11 +134,20 @@ Options:
   -o, --out         write the final table to this file (.csv, .json or .arrow)
       --stop-after  end the run after this stage (nothing is saved)
       --store       store folder (default: the pipeline's store:, else .plumb beside it)
+      --timeout     run: end the run (exit 124) if it has not finished within this
+                    duration, e.g. 30m; enforced from outside the run, so a stage stuck
+                    in a synchronous loop is stopped too
+      --stage-timeout  run: the same limit for each stage, e.g. 90s
+      --max-memory  run: heap limit of the run in MB; a run that exceeds it (or the
+                    machine's default limit) is reported with the stage and exit 125
       --run         a run id for metrics/trace (default: the latest run)
       --all         metrics: aggregate across all runs of the pipeline
       --json        machine-readable output on stdout
       --no-color    plain text (also when NO_COLOR is set or output is not a terminal)
 
-Exit codes: 0 ok, 1 the run failed, 2 usage error, 3 invalid pipeline file,
-            4 store error (not found, damaged, bad name), 130 interrupted.
+Exit codes: 0 ok, 1 the run failed (a stage threw, returned bad data, called
+            process.exit or left a promise that can never settle), 2 usage error,
+            3 invalid pipeline file, 4 store error (not found, damaged, bad name),
+            124 timed out (--timeout / --stage-timeout), 125 the run process died
+            (out of memory, or killed by a signal), 130 interrupted.
 `;

@@ -9,6 +9,7 @@ import { loadSpec, type Out } from './shared';
 import { validatePipeline } from '../spec';
 import { formatDiagnostic, PipelineError, StoreError, DataError } from '../errors';
 import { builtinStages } from '../stages/registry';
+import { isSupervisedChild, superviseRun } from './supervise';
 
 
 export async function main(argv: string[], out: Out): Promise<number> {
@@ -101,13 +102,27 @@ export function requireFile(args: CliArgs): string {
   return path.resolve(f);
 }
 
+/** The parsed args when this is a `plumb run` that needs a supervisor, else undefined. */
+function supervisable(argv: string[]): CliArgs | undefined {
+  try {
+    const args = parseCli(argv);
+    return args.command === 'run' && !args.help && !args.showVersion && args.positionals.length > 0 ? args : undefined;
+  } catch {
+    return undefined; // main() reports the usage error
+  }
+}
+
 // Entry point when run as a program (dist/cli.js).
 if (require.main === module) {
   const out: Out = {
     out: (s) => process.stdout.write(s),
     err: (s) => process.stderr.write(s),
   };
-  main(process.argv.slice(2), out).then(
+  const argv = process.argv.slice(2);
+  // `plumb run` runs in a child process watched from here (see supervise.ts), so a
+  // stage stuck in a synchronous loop or out of memory is still reported and stopped.
+  const supervised = !isSupervisedChild() && supervisable(argv);
+  (supervised ? superviseRun(argv, supervised, process.argv[1]) : main(argv, out)).then(
     (code) => {
       process.exitCode = code;
     },

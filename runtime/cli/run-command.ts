@@ -6,6 +6,7 @@ import { UsageError, type CliArgs } from './args';
 import { EXIT } from './args';
 import { StoreError } from '../errors';
 import { ProgressView } from './progress';
+import { RunGuard } from './run-guard';
 import { loadSpec, json, type Out } from './shared';
 
 export async function runCommand(args: CliArgs, out: Out): Promise<number> {
@@ -18,9 +19,13 @@ export async function runCommand(args: CliArgs, out: Out): Promise<number> {
   const view = args.json ? undefined : new ProgressView({ tty, color: tty && args.color, write: (s) => out.err(s), columns: process.stderr.columns });
 
   const abort = new AbortController();
+  // `on`, not `once`: under `plumb run`'s supervisor a Ctrl-C can arrive twice (from the
+  // terminal and passed on); both mean "cancel", and neither may kill the process.
   const onSigint = (): void => abort.abort();
-  process.once('SIGINT', onSigint);
-  process.once('SIGTERM', onSigint);
+  process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigint);
+  const guard = new RunGuard();
+  guard.start();
   let result;
   try {
     result = await runPipeline(spec, {
@@ -30,9 +35,13 @@ export async function runCommand(args: CliArgs, out: Out): Promise<number> {
       signal: abort.signal,
       data: args.data,
       stopAfter: args.stopAfter,
-      onEvent: view ? (e) => view.handle(e) : undefined,
+      onEvent: (e) => {
+        guard.handle(e);
+        view?.handle(e);
+      },
     });
   } finally {
+    guard.finish();
     process.removeListener('SIGINT', onSigint);
     process.removeListener('SIGTERM', onSigint);
   }

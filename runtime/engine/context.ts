@@ -4,7 +4,7 @@
 import type { Table } from '../table/table';
 import type { Json, ModelArtifact, Mode, StageContext } from '../stages/types';
 import type { EngineEvent, StageRef } from './events';
-import type { Controller, PointBase } from './controller';
+import { StageInterrupt, type Controller, type PointBase } from './controller';
 
 /** The mutable state of one run that stages see through ctx and the debugger through points. */
 export interface RunState {
@@ -70,7 +70,9 @@ export function makeContext(deps: ContextDeps, attempt: number, signal: AbortSig
       const index = stepIndex++;
       emit({ type: 'step', runId, ref, time: Date.now(), label, index, values });
       if (deps.controller?.atStep) {
-        await deps.controller.atStep({ ...deps.point(), kind: 'step', label, index, values });
+        const d = await deps.controller.atStep({ ...deps.point(), kind: 'step', label, index, values });
+        // The controller abandons the stage (restart it, go back, stop): unwind out of it.
+        if (d && d.action !== 'continue') throw new StageInterrupt(d);
       }
       if (signal.aborted) throw signal.reason;
     },

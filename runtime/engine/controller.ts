@@ -47,6 +47,16 @@ export interface StepPoint extends PointBase {
   values: Record<string, unknown>;
 }
 
+/** A failed attempt that will be retried, before the backoff wait. */
+export interface RetryPoint extends PointBase {
+  kind: 'retry';
+  error: Error;
+  /** The attempt that just failed (1-based). */
+  attempt: number;
+  /** The wait before the next attempt. */
+  delayMs: number;
+}
+
 export interface StageFailedPoint extends PointBase {
   kind: 'stage-failed';
   error: Error;
@@ -63,7 +73,26 @@ export type Directive = { action: 'continue' } | { action: 'rerun' } | { action:
 export interface Controller {
   beforeStage?(point: BeforeStagePoint): Promise<Directive | void> | Directive | void;
   afterStage?(point: AfterStagePoint): Promise<Directive | void> | Directive | void;
-  atStep?(point: StepPoint): Promise<void> | void;
+  /**
+   * At an inner step (ctx.step). A returned 'rerun' / 'goto' / 'stop' abandons the running
+   * stage: ctx.step throws a StageInterrupt, which the engine recognises (never retried,
+   * never recorded as a failure) and then applies the directive.
+   */
+  atStep?(point: StepPoint): Promise<Directive | void> | Directive | void;
+  /** After a failed attempt that will be retried, before the backoff wait; may abandon the stage like atStep. */
+  retryAttempt?(point: RetryPoint): Promise<Directive | void> | Directive | void;
   /** Called when a stage failed after all its retries, before the run ends. */
   stageFailed?(point: StageFailedPoint): Promise<Directive | void> | Directive | void;
+}
+
+/**
+ * Thrown inside a running stage (from ctx.step or the retry loop) when the controller
+ * abandons it with a directive. Internal control flow: the engine catches it, skips the
+ * retry policy and applies `directive`. A stage should not catch it.
+ */
+export class StageInterrupt extends Error {
+  override readonly name = 'StageInterrupt';
+  constructor(readonly directive: Exclude<Directive, { action: 'continue' }>) {
+    super(`stage abandoned by the controller (${directive.action})`);
+  }
 }

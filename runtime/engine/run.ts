@@ -20,7 +20,7 @@ import type { RunRecord } from '../monitor';
 import { Store } from '../store';
 import { CancelledError, errorMessage } from '../errors';
 import type { EngineEvent, ErrorInfo, Section, StageRef } from './events';
-import type { Controller, Directive, PointBase } from './controller';
+import { StageInterrupt, type Controller, type Directive, type PointBase } from './controller';
 import { makeContext, type RunState } from './context';
 import { checkOutput } from './data-checks';
 
@@ -239,6 +239,15 @@ export async function runPipeline(spec: PipelineSpec, opts: RunOptions = {}): Pr
       try {
         ({ out, attempts } = await runStage(slot, input));
       } catch (e) {
+        if (e instanceof StageInterrupt) {
+          // The controller abandoned the running stage (restart it, go back, stop).
+          const back = target(e.directive, i);
+          if (back !== undefined) {
+            ({ input, i } = restore(snapshots, back));
+            current = undefined;
+            continue;
+          }
+        }
         const err = e instanceof Error ? e : new Error(String(e));
         const failed = await opts.controller?.stageFailed?.({
           ...point(slot, input),
@@ -331,6 +340,17 @@ export async function runPipeline(spec: PipelineSpec, opts: RunOptions = {}): Pr
         s.retry,
         {
           signal,
+          passThrough: (e) => e instanceof StageInterrupt,
+          beforeRetry: async (record, error) => {
+            const d = await opts.controller?.retryAttempt?.({
+              ...point(slot, input),
+              kind: 'retry',
+              error,
+              attempt: record.attempt,
+              delayMs: record.delayMs ?? 0,
+            });
+            if (d && d.action !== 'continue') throw new StageInterrupt(d);
+          },
           onAttemptStart: (attempt) => emit({ type: 'attempt-start', runId, ref, attempt, time: Date.now() }),
           onAttemptEnd: (a) =>
             emit({
@@ -366,6 +386,8 @@ export async function runPipeline(spec: PipelineSpec, opts: RunOptions = {}): Pr
       });
       return { out, attempts: attempts.length };
     } catch (e) {
+      // Abandoned by the controller: not a failure; the directive decides what runs next.
+      if (e instanceof StageInterrupt) throw e;
       const err = e instanceof Error ? e : new Error(String(e));
       emit({
         type: 'stage-error',

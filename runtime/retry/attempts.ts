@@ -14,6 +14,16 @@ export interface RunWithRetryOptions {
   onAttemptEnd?(record: AttemptRecord): void;
   /** Clock for records. Defaults to Date.now. */
   now?: () => number;
+  /**
+   * Errors for which this returns true end the loop at once, rethrown unchanged and
+   * unrecorded: a caller's own control flow (the engine's StageInterrupt), not a failure.
+   */
+  passThrough?(error: unknown): boolean;
+  /**
+   * Awaited after a failed attempt that will be retried (after onAttemptEnd), before the
+   * backoff wait: a debugger stops here. If it throws, the loop ends with that error.
+   */
+  beforeRetry?(record: AttemptRecord, error: Error): Promise<void> | void;
 }
 
 /** The attempt records runWithRetry attached to the error it finally threw, if any. */
@@ -52,6 +62,7 @@ export async function runWithRetry<T>(
       opts.onAttemptEnd?.(record);
       return { value, attempts: records };
     } catch (thrown) {
+      if (opts.passThrough?.(thrown)) throw thrown;
       const error = asError(thrown);
       const record: AttemptRecord = {
         attempt,
@@ -65,6 +76,7 @@ export async function runWithRetry<T>(
       if (again) record.delayMs = retryDelay(policy, attempt, random);
       opts.onAttemptEnd?.(record);
       if (!again) throw withAttempts(error, records);
+      await opts.beforeRetry?.(record, error);
       try {
         await sleep(record.delayMs!, opts.signal);
       } catch (cancelled) {

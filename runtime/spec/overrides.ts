@@ -26,7 +26,12 @@ export function parseOverrideValue(text: string): unknown {
   if (text.trim() === '') return '';
   const doc = parseDocument(text);
   if (doc.errors.length > 0) return text;
-  return doc.toJS();
+  try {
+    // A --set value has no use for aliases; a few are allowed, an alias bomb is not.
+    return doc.toJS({ maxAliasCount: 20 });
+  } catch {
+    return text;
+  }
 }
 
 export function parseOverrides(input: readonly string[] | Record<string, unknown>): {

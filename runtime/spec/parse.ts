@@ -6,7 +6,7 @@
 // placeholder made of private-use characters (plain-scalar safe), and swapped back in
 // every scalar afterwards. Same length means every offset, line and column is unchanged.
 
-import { LineCounter, parseDocument, visit, type Document } from 'yaml';
+import { isAlias, isCollection, isPair, LineCounter, parseDocument, Scalar, visit, type Document, type Node as YamlNode } from 'yaml';
 import type { Diagnostic } from '../errors';
 import { offsetRange } from './positions';
 
@@ -40,6 +40,14 @@ export function parsePipelineText(file: string, text: string): ParsedPipeline {
     keepSourceTokens: true,
     logLevel: 'error',
   });
+  const diagnostics: Diagnostic[] = [];
+  // Aliases are expanded below (and walked by every check after), so a "billion laughs"
+  // file — anchors of aliases of anchors — would take forever. Measure first.
+  const bomb = aliasProblem(doc);
+  if (bomb) {
+    diagnostics.push({ file, range: offsetRange(lc, bomb.at[0], bomb.at[1]), message: bomb.message, severity: 'error', code: 'yaml-aliases' });
+    visit(doc, { Alias: (_, node) => Object.assign(new Scalar(null), { range: node.range }) });
+  }
   visit(doc, {
     Scalar(_, node) {
       if (typeof node.value === 'string' && node.value.includes(OPEN)) node.value = restore(node.value);
@@ -51,7 +59,6 @@ export function parsePipelineText(file: string, text: string): ParsedPipeline {
       return target ?? undefined;
     },
   });
-  const diagnostics: Diagnostic[] = [];
   for (const [list, severity] of [
     [doc.errors, 'error'],
     [doc.warnings, 'warning'],
@@ -67,6 +74,55 @@ export function parsePipelineText(file: string, text: string): ParsedPipeline {
     }
   }
   return { doc, lc, diagnostics };
+}
+
+/** A pipeline file is small; these bound what its aliases may expand to. */
+export const MAX_ALIASES = 1000;
+export const MAX_EXPANDED_NODES = 100_000;
+
+/** Why the document's aliases must not be expanded (too many, too big, circular), or undefined. */
+function aliasProblem(doc: Document.Parsed): { message: string; at: [number, number] } | undefined {
+  let aliases = 0;
+  let first: [number, number] | undefined;
+  visit(doc, {
+    Alias(_, node) {
+      aliases++;
+      first ??= [node.range?.[0] ?? 0, node.range?.[1] ?? 0];
+    },
+  });
+  if (!first) return undefined;
+  if (aliases > MAX_ALIASES) {
+    return { at: first, message: `too many YAML aliases (${aliases}; at most ${MAX_ALIASES} in a pipeline file)` };
+  }
+  const sizes = new Map<unknown, number>();
+  const open = new Set<unknown>();
+  let circular = false;
+  // Nodes after expanding every alias, saturating at the limit; memoised so shared
+  // anchors are measured once.
+  const size = (node: unknown): number => {
+    if (isAlias(node)) node = node.resolve(doc);
+    if (node === null || typeof node !== 'object') return 1;
+    const known = sizes.get(node);
+    if (known !== undefined) return known;
+    if (open.has(node)) {
+      circular = true;
+      return MAX_EXPANDED_NODES + 1;
+    }
+    open.add(node);
+    let total = 1;
+    if (isPair(node)) total += size(node.key) + size(node.value);
+    else if (isCollection(node)) for (const item of (node as { items: unknown[] }).items) total = Math.min(total + size(item), MAX_EXPANDED_NODES + 1);
+    open.delete(node);
+    total = Math.min(total, MAX_EXPANDED_NODES + 1);
+    sizes.set(node, total);
+    return total;
+  };
+  const total = size(doc.contents as YamlNode | null);
+  if (circular) return { at: first, message: 'a YAML alias refers to the anchor it is inside (a circular structure)' };
+  if (total > MAX_EXPANDED_NODES) {
+    return { at: first, message: `YAML aliases expand this file to more than ${MAX_EXPANDED_NODES.toLocaleString('en')} values (an "alias bomb"); write the values out or use fewer aliases` };
+  }
+  return undefined;
 }
 
 function friendly(code: string, message: string): string {

@@ -49,21 +49,29 @@ export function nanMean(c: NumberColumn): number {
   return count === 0 ? NaN : sum / count;
 }
 
-/** The non-missing values, copied. */
-function presentValues(c: NumberColumn): Float64Array {
+/**
+ * The non-missing values, copied into `scratch` when it is big enough (one pass; callers
+ * reuse one scratch buffer across columns, which spares a fresh allocation per column).
+ */
+function presentValues(c: NumberColumn, scratch?: Float64Array): Float64Array {
   const v = c.values;
-  if (c.missing === null) return v.slice();
-  let n = 0;
-  for (let i = 0; i < v.length; i++) if (v[i] === v[i]) n++;
-  const out = new Float64Array(n);
+  const out = scratch !== undefined && scratch.length >= v.length ? scratch : new Float64Array(v.length);
   let k = 0;
-  for (let i = 0; i < v.length; i++) if (v[i] === v[i]) out[k++] = v[i];
-  return out;
+  if (c.missing === null) {
+    out.set(v);
+    k = v.length;
+  } else {
+    for (let i = 0; i < v.length; i++) {
+      const x = v[i];
+      if (x === x) out[k++] = x;
+    }
+  }
+  return out.subarray(0, k);
 }
 
 /** Median like numpy: the average of the two middle values for an even count; NaN when empty. */
-export function nanMedian(c: NumberColumn): number {
-  const a = presentValues(c);
+export function nanMedian(c: NumberColumn, scratch?: Float64Array): number {
+  const a = presentValues(c, scratch);
   const n = a.length;
   if (n === 0) return NaN;
   const hi = n >> 1;
@@ -221,7 +229,13 @@ function pickColumns(input: Table, ctx: StageContext<ImputeParams>, strategy: Im
   }
 }
 
-function learnFill(c: Column, strategy: ImputeStrategy, fill: number | string | undefined, label: string): number | string | undefined {
+function learnFill(
+  c: Column,
+  strategy: ImputeStrategy,
+  fill: number | string | undefined,
+  label: string,
+  scratch: () => Float64Array,
+): number | string | undefined {
   if (strategy === 'constant') {
     if (c.type === 'number' && typeof fill === 'string') {
       throw new Error(`${label}: cannot fill number column '${c.name}' with the string '${fill}'`);
@@ -230,7 +244,7 @@ function learnFill(c: Column, strategy: ImputeStrategy, fill: number | string | 
     return c.type === 'category' ? String(fill) : fill;
   }
   if (c.type === 'category') return mostFrequentCategory(c); // only most_frequent reaches here
-  const v = strategy === 'mean' ? nanMean(c) : strategy === 'median' ? nanMedian(c) : mostFrequentNumber(c);
+  const v = strategy === 'mean' ? nanMean(c) : strategy === 'median' ? nanMedian(c, scratch()) : mostFrequentNumber(c);
   return Number.isNaN(v) ? undefined : v;
 }
 
@@ -299,8 +313,11 @@ const impute: FittedStage<ImputeParams, ImputeState> = {
     const label = stageLabel(ctx);
     const { strategy, columns, fill } = readParams(ctx);
     const fills: Record<string, number | string> = {};
+    // One work buffer for every column's median (selection reorders it in place).
+    let buffer: Float64Array | undefined;
+    const scratch = (): Float64Array => (buffer ??= new Float64Array(input.rowCount));
     for (const name of pickColumns(input, ctx, strategy, columns, fill)) {
-      const value = learnFill(input.column(name), strategy, fill, label);
+      const value = learnFill(input.column(name), strategy, fill, label, scratch);
       if (value === undefined) {
         // scikit-learn drops such a column; we keep it as it is and say so.
         ctx.warn(`column '${name}' has no values at fit time; left unimputed`, 'all-missing');

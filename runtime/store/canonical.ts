@@ -43,12 +43,17 @@ function write(value: unknown, out: string[], seen: Set<object>, where: string):
   const obj = value as object;
   if (seen.has(obj)) throw new StoreError(`cannot store ${where}: it refers to itself`, 'io');
   seen.add(obj);
-  if (Array.isArray(obj)) {
+  if (Array.isArray(obj) && isNumberArray(obj)) {
+    // Model weights: millions of numbers. JSON.stringify writes a dense number array exactly
+    // as the general path below would (non-finite -> null), at a fraction of the cost.
+    out.push(JSON.stringify(obj));
+  } else if (Array.isArray(obj)) {
     out.push('[');
-    obj.forEach((item, i) => {
+    // A plain loop, not forEach: forEach skips holes, which must be written as null.
+    for (let i = 0; i < obj.length; i++) {
       if (i > 0) out.push(',');
-      write(item, out, seen, `${where}[${i}]`);
-    });
+      write(obj[i], out, seen, `${where}[${i}]`);
+    }
     out.push(']');
   } else if (ArrayBuffer.isView(obj)) {
     throw new StoreError(`cannot store ${where}: typed arrays are not JSON (use a plain array)`, 'io');
@@ -77,4 +82,10 @@ export function parseJsonFile(text: string, file: string, what: string): unknown
   } catch (e) {
     throw new StoreError(`${what} ${file} is damaged: not valid JSON (${(e as Error).message})`, 'corrupt', file);
   }
+}
+
+/** Every slot holds a number (a hole reads as undefined, so holey arrays take the general path). */
+function isNumberArray(a: unknown[]): boolean {
+  for (let i = 0; i < a.length; i++) if (typeof a[i] !== 'number') return false;
+  return true;
 }

@@ -21,6 +21,7 @@ import * as fs from 'node:fs';
 import { DataError } from '../errors';
 import { writeFileAtomic } from '../fs/atomic';
 import { Table, type Column } from './table';
+import { readCsvParallel } from './csv-parallel';
 
 /** Node's Buffer#latin1Slice (undocumented, long-standing) is the cheapest bytes -> string call for ASCII. */
 type Latin1Buffer = Buffer & { latin1Slice(start: number, end: number): string };
@@ -53,7 +54,29 @@ export function parseCsv(input: Uint8Array | string, opts: CsvOptions & { file?:
   return new CsvParser(toBytes(input), opts).parse();
 }
 
+/** The column names and the byte offset of the first data row. */
+export function csvHeader(input: Uint8Array, opts: CsvOptions & { file?: string } = {}): { names: string[]; dataStart: number } {
+  return new CsvParser(toBytes(input), opts).header();
+}
+
+/**
+ * Parse header-less CSV rows into columns named `names`: one chunk of a larger file that was
+ * split at record boundaries (see csv-parallel.ts). Errors name lines relative to the chunk.
+ */
+export function parseCsvRows(input: Uint8Array, names: string[], opts: CsvOptions = {}): Table {
+  return new CsvParser(toBytes(input), opts).rows(names);
+}
+
+/**
+ * Read a CSV file. Files of PARALLEL_MIN_BYTES or more are parsed in worker threads when the
+ * machine has more than one core; the result (and any error) is exactly the single-threaded one.
+ */
 export async function readCsv(path: string, opts: CsvOptions = {}): Promise<Table> {
+  return readCsvParallel(path, opts);
+}
+
+/** Read a CSV file on this thread only. */
+export async function readCsvSingleThread(path: string, opts: CsvOptions = {}): Promise<Table> {
   let bytes: Buffer;
   try {
     bytes = await fs.promises.readFile(path);
@@ -321,13 +344,38 @@ class CsvParser {
   }
 
   parse(): Table {
+    const start = this.prepare();
+    if (start < 0) throw new DataError('empty file: a header row is required', this.file);
+    const { names, next, lines } = this.readHeader(start);
+    return this.readRows(names, next, 1 + lines);
+  }
+
+  /** Where the data rows start, and the column names (for splitting a file into chunks). */
+  header(): { names: string[]; dataStart: number } {
+    const start = this.prepare();
+    if (start < 0) throw new DataError('empty file: a header row is required', this.file);
+    const { names, next } = this.readHeader(start);
+    return { names, dataStart: next };
+  }
+
+  /** Rows only (no header): one chunk of a file split at record boundaries. */
+  rows(names: string[]): Table {
+    const start = this.prepare(false);
+    return this.readRows(names, start < 0 ? this.end : start, 1);
+  }
+
+  /**
+   * Skips a byte-order mark and trims trailing line ends (they carry no records); returns
+   * where the content starts, or -1 when there is none. The byte after the last record must
+   * be a line end so unquoted scans need no bounds checks; appends one when the input lacks it.
+   */
+  private prepare(bom = true): number {
     let buf = this.buf;
-    let start = buf.length >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf ? 3 : 0;
-    // Trailing line ends carry no records. The byte after the last record must be a line
-    // end so unquoted scans need no bounds checks; append one when the file lacks it.
+    const start = bom && buf.length >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf ? 3 : 0;
     let end = buf.length;
     while (end > start && (buf[end - 1] === LF || buf[end - 1] === CR)) end--;
-    if (end === start) throw new DataError('empty file: a header row is required', this.file);
+    this.end = end;
+    if (end === start) return -1;
     if (end === buf.length) {
       const grown = new Uint8Array(end + 1);
       grown.set(buf.subarray(0, end));
@@ -337,11 +385,7 @@ class CsvParser {
       this.latin1 = latin1View(grown);
       this.span.arr = grown;
     }
-    this.end = end;
-
-    const { names, next, lines } = this.readHeader(start);
-    start = next;
-    return this.readRows(names, start, 1 + lines);
+    return start;
   }
 
   private readHeader(pos: number): { names: string[]; next: number; lines: number } {

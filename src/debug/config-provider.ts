@@ -1,0 +1,91 @@
+// F5 without a launch.json: fills a `plumb` launch configuration from the active
+// pipeline editor, applies the user's settings, and refuses (with a message saying
+// why) in an untrusted workspace or when no pipeline file is at hand.
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { isPipelineDocument, isPipelinePath } from '../shared/pipeline-files';
+
+export const DEBUG_TYPE = 'plumb';
+
+export interface PlumbLaunchConfiguration extends vscode.DebugConfiguration {
+  pipeline?: string;
+  mode?: 'train' | 'inference';
+  version?: number | string;
+  params?: Record<string, unknown> | string[];
+  stopOnEntry?: boolean;
+  noDebug?: boolean;
+  store?: string;
+  stopAfterStage?: string;
+  data?: string;
+}
+
+export const NO_PIPELINE_MESSAGE =
+  'Plumb: open a *.pipeline.yaml file (or set "pipeline" in launch.json) to run or debug it.';
+export const UNTRUSTED_MESSAGE =
+  'Plumb: running and debugging pipelines is disabled in Restricted Mode, because it runs the stage code in this workspace. Trust the workspace to enable it.';
+
+export function defaultConfiguration(): PlumbLaunchConfiguration {
+  return { type: DEBUG_TYPE, request: 'launch', name: 'Debug pipeline', pipeline: '${file}', mode: 'train', stopOnEntry: false };
+}
+
+function activePipelineFile(): string | undefined {
+  const doc = vscode.window.activeTextEditor?.document;
+  return doc && isPipelineDocument(doc) ? doc.uri.fsPath : undefined;
+}
+
+export class PlumbConfigurationProvider implements vscode.DebugConfigurationProvider {
+  provideDebugConfigurations(): vscode.ProviderResult<vscode.DebugConfiguration[]> {
+    return [
+      defaultConfiguration(),
+      { type: DEBUG_TYPE, request: 'launch', name: 'Run inference (latest version)', pipeline: '${file}', mode: 'inference', version: 'latest', noDebug: true },
+    ];
+  }
+
+  resolveDebugConfiguration(
+    _folder: vscode.WorkspaceFolder | undefined,
+    config: vscode.DebugConfiguration,
+  ): vscode.ProviderResult<vscode.DebugConfiguration> {
+    if (!vscode.workspace.isTrusted) {
+      void vscode.window.showErrorMessage(UNTRUSTED_MESSAGE);
+      return undefined;
+    }
+    const c = { ...config } as PlumbLaunchConfiguration;
+    const empty = !c.type && !c.request && !c.name;
+    if (empty || !c.pipeline) {
+      const file = activePipelineFile();
+      if (!file) {
+        void vscode.window.showErrorMessage(NO_PIPELINE_MESSAGE);
+        return undefined;
+      }
+      c.pipeline = file;
+      if (empty) c.name = `Debug ${path.basename(file)}`;
+    }
+    c.type = DEBUG_TYPE;
+    c.request ??= 'launch';
+    c.name ??= `Debug ${path.basename(String(c.pipeline))}`;
+    c.mode ??= 'train';
+    const settings = vscode.workspace.getConfiguration('plumb');
+    const store = settings.get<string>('store');
+    if (c.store === undefined && store) c.store = store;
+    const stopAfter = settings.get<string>('stopAfterStage');
+    if (c.stopAfterStage === undefined && stopAfter) c.stopAfterStage = stopAfter;
+    return c;
+  }
+
+  /** After ${file} and friends are substituted: the path must now name a pipeline file. */
+  resolveDebugConfigurationWithSubstitutedVariables(
+    folder: vscode.WorkspaceFolder | undefined,
+    config: vscode.DebugConfiguration,
+  ): vscode.ProviderResult<vscode.DebugConfiguration> {
+    const c = { ...config } as PlumbLaunchConfiguration;
+    if (typeof c.pipeline !== 'string' || !isPipelinePath(c.pipeline)) {
+      void vscode.window.showErrorMessage(`Plumb: "pipeline" must be a *.pipeline.yaml file, got ${JSON.stringify(c.pipeline ?? null)}.`);
+      return undefined;
+    }
+    const base = folder?.uri.fsPath ?? process.cwd();
+    c.pipeline = path.resolve(base, c.pipeline);
+    if (typeof c.store === 'string' && c.store) c.store = path.resolve(base, c.store);
+    if (typeof c.data === 'string' && c.data) c.data = path.resolve(base, c.data);
+    return c;
+  }
+}

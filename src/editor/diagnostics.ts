@@ -1,0 +1,95 @@
+// Problems in pipeline files, from the runtime's own validator, refreshed on open, on
+// save and while typing (debounced). In a restricted (untrusted) workspace a file that
+// uses stage modules is not validated: validation loads those modules, which runs code.
+import * as vscode from 'vscode';
+import type { Diagnostic as PlumbDiagnostic } from '../../runtime/errors';
+import { validatePipeline } from '../../runtime/spec/load';
+import { isPipelineDocument } from '../shared/pipeline-files';
+
+export const TYPING_DELAY_MS = 300;
+
+/** Runtime diagnostic (1-based, end exclusive) → 0-based range parts, never inverted. */
+export function toZeroBased(d: PlumbDiagnostic): { line: number; character: number; endLine: number; endCharacter: number } {
+  if (!d.range) return { line: 0, character: 0, endLine: 0, endCharacter: 0 };
+  const line = d.range.start.line - 1;
+  const character = d.range.start.col - 1;
+  let endLine = d.range.end.line - 1;
+  let endCharacter = d.range.end.col - 1;
+  // An empty range would be invisible: widen it by one character.
+  if (endLine < line || (endLine === line && endCharacter <= character)) {
+    endLine = line;
+    endCharacter = character + 1;
+  }
+  return { line, character, endLine, endCharacter };
+}
+
+export function toVscodeDiagnostic(d: PlumbDiagnostic): vscode.Diagnostic {
+  const r = toZeroBased(d);
+  const diag = new vscode.Diagnostic(
+    new vscode.Range(r.line, r.character, r.endLine, r.endCharacter),
+    d.message,
+    d.severity === 'warning' ? vscode.DiagnosticSeverity.Warning : vscode.DiagnosticSeverity.Error,
+  );
+  diag.source = 'plumb';
+  diag.code = d.code;
+  return diag;
+}
+
+const USES_MODULE = /^\s*(?:-\s+)?uses:\s*['"]?(\.\.?\/|\/)/m;
+
+export class PipelineDiagnostics implements vscode.Disposable {
+  readonly collection: vscode.DiagnosticCollection;
+  private readonly timers = new Map<string, ReturnType<typeof setTimeout>>();
+  /** Latest request per document; an older validation finishing late is dropped. */
+  private readonly generation = new Map<string, number>();
+  private readonly subscriptions: vscode.Disposable[] = [];
+
+  constructor(private readonly isTrusted: () => boolean = () => vscode.workspace.isTrusted) {
+    this.collection = vscode.languages.createDiagnosticCollection('plumb');
+    this.subscriptions.push(
+      vscode.workspace.onDidOpenTextDocument((d) => void this.validate(d)),
+      vscode.workspace.onDidSaveTextDocument((d) => void this.validate(d)),
+      vscode.workspace.onDidChangeTextDocument((e) => this.schedule(e.document)),
+      vscode.workspace.onDidCloseTextDocument((d) => {
+        this.cancel(d);
+        this.collection.delete(d.uri);
+      }),
+    );
+    for (const d of vscode.workspace.textDocuments) void this.validate(d);
+  }
+
+  schedule(doc: vscode.TextDocument, delayMs = TYPING_DELAY_MS): void {
+    if (!isPipelineDocument(doc)) return;
+    this.cancel(doc);
+    this.timers.set(doc.uri.toString(), setTimeout(() => void this.validate(doc), delayMs));
+  }
+
+  private cancel(doc: vscode.TextDocument): void {
+    const key = doc.uri.toString();
+    clearTimeout(this.timers.get(key));
+    this.timers.delete(key);
+  }
+
+  async validate(doc: vscode.TextDocument): Promise<void> {
+    if (!isPipelineDocument(doc)) return;
+    this.cancel(doc);
+    const key = doc.uri.toString();
+    const gen = (this.generation.get(key) ?? 0) + 1;
+    this.generation.set(key, gen);
+    const text = doc.getText();
+    let found: PlumbDiagnostic[];
+    if (!this.isTrusted() && USES_MODULE.test(text)) {
+      found = [{ file: doc.uri.fsPath, message: 'Not validated in Restricted Mode: checking this file would load its stage modules (run their code). Trust the workspace to validate it.', severity: 'warning', code: 'untrusted' }];
+    } else {
+      found = await validatePipeline(doc.uri.fsPath, { text });
+    }
+    if (this.generation.get(key) !== gen) return;
+    this.collection.set(doc.uri, found.map(toVscodeDiagnostic));
+  }
+
+  dispose(): void {
+    for (const t of this.timers.values()) clearTimeout(t);
+    this.subscriptions.forEach((s) => s.dispose());
+    this.collection.dispose();
+  }
+}

@@ -1,0 +1,40 @@
+// Pipeline files → (pipeline name, store folder), read from the file's text alone (no
+// stage loading), so the tree can be filled in any workspace, trusted or not.
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { outlinePipeline } from '../editor/outline';
+
+export interface PipelineLocation {
+  name: string;
+  /** Absolute store root. */
+  store: string;
+  /** Pipeline files that write to this pipeline name in this store. */
+  files: string[];
+}
+
+/**
+ * Groups files by (store, name). `storeSetting` (the `plumb.store` setting, relative to
+ * `baseDir`) overrides the store of every pipeline, as it does for runs.
+ */
+export async function locatePipelines(files: string[], opts: { storeSetting?: string; baseDir?: string } = {}): Promise<PipelineLocation[]> {
+  const byKey = new Map<string, PipelineLocation>();
+  for (const file of [...files].sort()) {
+    let text: string;
+    try {
+      text = await fs.readFile(file, 'utf8');
+    } catch {
+      continue;
+    }
+    const outline = outlinePipeline(text);
+    if (!outline.name) continue;
+    const dir = path.dirname(file);
+    const store = opts.storeSetting
+      ? path.resolve(opts.baseDir ?? dir, opts.storeSetting)
+      : path.resolve(dir, outline.store ?? '.plumb');
+    const key = `${store}\0${outline.name}`;
+    const loc = byKey.get(key) ?? { name: outline.name, store, files: [] };
+    loc.files.push(file);
+    byKey.set(key, loc);
+  }
+  return [...byKey.values()].sort((a, b) => a.name.localeCompare(b.name) || a.store.localeCompare(b.store));
+}

@@ -1,0 +1,16 @@
+// Finding a table's parts in the Variables tree, wherever a scope puts the table.
+import * as assert from 'node:assert/strict';
+import type { DebugProtocol } from '@vscode/debugprotocol';
+import { vars, type Session } from './helpers';
+
+/** The `rows` node of the table a scope shows (the scope itself, or its first Table child). */
+export async function tableRows(s: Session, scopeRef: number): Promise<DebugProtocol.Variable> {
+  const top = await vars(s, scopeRef);
+  const direct = top.find((v) => v.name === 'rows' && v.indexedVariables !== undefined);
+  if (direct) return direct;
+  const table = top.find((v) => v.type === 'Table');
+  assert.ok(table, `no table among ${top.map((v) => `${v.name}: ${v.type}`).join(', ')}`);
+  const rows = (await vars(s, table.variablesReference)).find((v) => v.name === 'rows');
+  assert.ok(rows, 'the table has no rows node');
+  return rows;
+}

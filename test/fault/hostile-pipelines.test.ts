@@ -1,0 +1,238 @@
+// R3 hostile pipeline files: ≥ 10,000 mutated pipeline files and `--set` overrides, from
+// the example and the spec fixtures. validatePipeline must answer every one — no throw,
+// no hang, every error placed (file + line:col, or a file-level message) — and nothing
+// may reach Object.prototype. Cases run in a worker thread so a hang is caught and the
+// worker replaced, instead of stalling the suite.
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { test } from 'node:test';
+import { Worker } from 'node:worker_threads';
+import fc from 'fast-check';
+import { bundleFixture, Failures, recordCheck, ROOT, tempDir } from './helpers';
+import type { ValidateReply, ValidateRequest } from './fixtures/validate-worker';
+
+const CASES = 10_000;
+/** A safety bound per case, far above the few ms a case takes: beyond it, it hangs. */
+const CASE_LIMIT_MS = 10_000;
+
+const SOURCES = [
+  path.join(ROOT, 'examples', 'penguins', 'penguins.pipeline.yaml'),
+  ...fs
+    .readdirSync(path.join(ROOT, 'test', 'spec', 'fixtures'))
+    .filter((f) => f.endsWith('.pipeline.yaml'))
+    .map((f) => path.join(ROOT, 'test', 'spec', 'fixtures', f)),
+].map((file) => ({ file, text: fs.readFileSync(file, 'utf8') }));
+
+const HOSTILE_KEYS = ['__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty', 'valueOf', '__defineGetter__', 'polluted'];
+const deep = (n: number, open: string, close: string): string => open.repeat(n) + '1' + close.repeat(n);
+const aliasBomb = (levels: number): string => {
+  const lines = ['bomb0: &b0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]'];
+  for (let i = 1; i < levels; i++) lines.push(`bomb${i}: &b${i} [${Array(10).fill(`*b${i - 1}`).join(', ')}]`);
+  return lines.join('\n');
+};
+
+const hostileValue = fc.oneof(
+  fc.constantFrom(
+    '1e309', '-1e309', '99999999999999999999999999999', '-0', '.nan', '.inf', '-.inf', '0x7fffffff', '1_000', '0o17',
+    '${params.__proto__}', '${params.constructor}', '${params.constructor.prototype}', '${params.prototype}', '${params.toString}',
+    '${}', '${params.}', '${params..x}', '$${params.seed}', '${params.seed', '"${params.seed}${params.seed}"', '${{params.seed}}',
+    '${env.HOME}', '${params.a.b.c.d.e.f}', '"${params.test_size}"', '*nope', '&anchor', '&a [*a]', '*a', '!!js/function "function(){}"',
+    '!!binary aGVsbG8=', '!!python/object:os.system', '!<tag:yaml.org,2002:str> x', '~', 'null', '[]', '{}', '{ __proto__: { polluted: 1 } }',
+    '{ constructor: { prototype: { polluted: 1 } } }', '"\\u0000"', '"\\x00\\x1b[31m"', '|\n  block', '>-\n  folded', '? complex\n: key',
+  ),
+  fc.integer({ min: 1, max: 3000 }).map((n) => deep(n, '[', ']')),
+  fc.integer({ min: 1, max: 3000 }).map((n) => deep(n, '{a: ', '}')),
+  fc.integer({ min: 1, max: 200_000 }).map((n) => 'x'.repeat(n)),
+  fc.integer({ min: 1, max: 200_000 }).map((n) => `"${'y'.repeat(n)}"`),
+  fc.string({ unit: 'binary', maxLength: 40 }),
+  fc.string({ maxLength: 40 }),
+);
+
+type Mutation =
+  | { kind: 'delete' | 'duplicate' | 'truncate' | 'swap'; at: number }
+  | { kind: 'insert-key'; at: number; indent: number; key: string; value: string }
+  | { kind: 'replace-token'; at: number; value: string }
+  | { kind: 'insert-text'; at: number; value: string }
+  | { kind: 'alias-bomb'; levels: number };
+
+const mutation: fc.Arbitrary<Mutation> = fc.oneof(
+  fc.record({ kind: fc.constantFrom('delete', 'duplicate', 'truncate', 'swap'), at: fc.nat() }) as fc.Arbitrary<Mutation>,
+  fc.record({
+    kind: fc.constant('insert-key'),
+    at: fc.nat(),
+    indent: fc.integer({ min: 0, max: 8 }),
+    key: fc.oneof(fc.constantFrom(...HOSTILE_KEYS), fc.string({ maxLength: 12 })),
+    value: hostileValue,
+  }) as fc.Arbitrary<Mutation>,
+  fc.record({ kind: fc.constant('replace-token'), at: fc.nat(), value: hostileValue }) as fc.Arbitrary<Mutation>,
+  fc.record({ kind: fc.constant('insert-text'), at: fc.nat(), value: hostileValue }) as fc.Arbitrary<Mutation>,
+  fc.record({ kind: fc.constant('alias-bomb'), levels: fc.integer({ min: 2, max: 12 }) }) as fc.Arbitrary<Mutation>,
+);
+
+const setOverride = fc.oneof(
+  fc.constantFrom(
+    'seed=1', 'seed=1e999', '__proto__.polluted=1', 'constructor.prototype.polluted=1', 'prototype=1', '__proto__=[1]', 'epochs=*a',
+    'epochs=&a [*a, *a]', 'test_size=${params.seed}', '=', 'seed', '.seed=1', 'seed.=1', 'seed..x=1', 'seed=', 'a.b.c.d=1', 'seed=!!binary aGk=',
+  ),
+  fc.tuple(fc.string({ maxLength: 12 }), hostileValue).map(([k, v]) => `${k}=${v}`),
+  fc.integer({ min: 2, max: 9 }).map((n) => `seed=${aliasBomb(n).replace(/\n/g, ', ').replace(/^/, '{ ').concat(' }')}`),
+);
+
+const caseArb = fc.record({
+  source: fc.nat({ max: SOURCES.length - 1 }),
+  mutations: fc.array(mutation, { minLength: 1, maxLength: 4 }),
+  overrides: fc.array(setOverride, { maxLength: 3 }),
+  /** Write bytes with invalid UTF-8 instead of passing text. */
+  bytes: fc.option(fc.uint8Array({ minLength: 1, maxLength: 16 }), { freq: 10 }),
+});
+
+function applyMutation(text: string, m: Mutation): string {
+  const lines = text.split('\n');
+  const i = lines.length ? ('at' in m ? m.at % lines.length : 0) : 0;
+  switch (m.kind) {
+    case 'delete':
+      lines.splice(i, 1);
+      return lines.join('\n');
+    case 'duplicate':
+      lines.splice(i, 0, lines[i] ?? '');
+      return lines.join('\n');
+    case 'swap':
+      [lines[i], lines[0]] = [lines[0], lines[i]];
+      return lines.join('\n');
+    case 'truncate':
+      return text.slice(0, m.at % (text.length + 1));
+    case 'insert-key':
+      lines.splice(i, 0, `${' '.repeat(m.indent)}${m.key}: ${m.value}`);
+      return lines.join('\n');
+    case 'replace-token': {
+      const tokens = [...text.matchAll(/[A-Za-z0-9_.${}-]+/g)];
+      if (!tokens.length) return text + m.value;
+      const t = tokens[m.at % tokens.length];
+      return text.slice(0, t.index) + m.value + text.slice(t.index! + t[0].length);
+    }
+    case 'insert-text': {
+      const at = m.at % (text.length + 1);
+      return text.slice(0, at) + m.value + text.slice(at);
+    }
+    case 'alias-bomb':
+      return `${aliasBomb(m.levels)}\n${text.replace(/^params:.*$/m, `params: { seed: *b${m.levels - 1} }`)}`;
+  }
+}
+
+/** One long-lived worker; replaced when a case does not answer within the limit. */
+class ValidatorPool {
+  private worker!: Worker;
+  private next = 0;
+  constructor(private readonly script: string) {
+    this.spawn();
+  }
+  private spawn(): void {
+    this.worker = new Worker(this.script);
+    this.worker.unref();
+  }
+  run(req: Omit<ValidateRequest, 'id'>): Promise<ValidateReply | 'timeout' | Error> {
+    const id = this.next++;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        cleanup();
+        void this.worker.terminate();
+        this.spawn();
+        resolve('timeout');
+      }, CASE_LIMIT_MS);
+      const onMessage = (r: ValidateReply): void => {
+        if (r.id !== id) return;
+        cleanup();
+        resolve(r);
+      };
+      const onError = (e: Error): void => {
+        cleanup();
+        this.spawn();
+        resolve(e);
+      };
+      const cleanup = (): void => {
+        clearTimeout(timer);
+        this.worker.off('message', onMessage);
+        this.worker.off('error', onError);
+      };
+      this.worker.on('message', onMessage);
+      this.worker.on('error', onError);
+      this.worker.postMessage({ ...req, id });
+    });
+  }
+  close(): Promise<number> {
+    return this.worker.terminate();
+  }
+}
+
+/** What is wrong with one reply, or undefined when it keeps every promise. */
+function judge(reply: ValidateReply | 'timeout' | Error, elapsedMs: number): string | undefined {
+  if (reply === 'timeout') return `no answer within ${CASE_LIMIT_MS} ms (hang)`;
+  if (reply instanceof Error) return `worker crashed: ${reply.message}`;
+  if (reply.polluted || reply.prototypeKeys.length) return `Object.prototype polluted: ${reply.prototypeKeys.join(',')}`;
+  if (!reply.loadOutcome.startsWith('loaded') && reply.loadOutcome !== 'pipeline-error') return `loadPipeline ${reply.loadOutcome}`;
+  const errors = reply.diagnostics.filter((d) => d.severity === 'error');
+  if (reply.loadOutcome === 'loaded' && errors.length) return 'loadPipeline accepted a file validatePipeline rejects';
+  if (reply.loadOutcome === 'pipeline-error' && !errors.length) return 'loadPipeline rejected a file validatePipeline accepts';
+  for (const d of errors) {
+    if (d.code === 'internal') return `a check threw: ${d.message}`;
+    if (!d.file || typeof d.message !== 'string' || d.message.trim() === '') return `diagnostic without file or message: ${JSON.stringify(d)}`;
+    if (d.range) {
+      const ok = [d.range.start.line, d.range.start.col, d.range.end.line, d.range.end.col].every((n) => Number.isInteger(n) && n >= 1);
+      if (!ok) return `diagnostic with a bad range: ${JSON.stringify(d.range)} (${d.message})`;
+    } else if (!['unreadable', 'yaml-syntax', 'yaml-aliases'].includes(d.code) && !/file|document/i.test(d.message)) {
+      return `error without a line:col that is not a file-level message: [${d.code}] ${d.message}`;
+    }
+  }
+  void elapsedMs;
+  return undefined;
+}
+
+test(`R3: ${CASES} hostile pipeline files and --set overrides are answered, placed and harmless`, { timeout: 600_000 }, async (t) => {
+  const dir = tempDir(t, 'plumb-hostile-');
+  const script = await bundleFixture(path.join(__dirname, 'fixtures', 'validate-worker.ts'));
+  t.after(() => fs.rmSync(script, { force: true }));
+  const pool = new ValidatorPool(script);
+  t.after(() => pool.close());
+  const failures = new Failures();
+  const protoBefore = Object.getOwnPropertyNames(Object.prototype).join(',');
+  let cases = 0;
+  let rejected = 0;
+  let slowest = 0;
+
+  await fc.assert(
+    fc.asyncProperty(caseArb, async (c) => {
+      const src = SOURCES[c.source];
+      const text = c.mutations.reduce(applyMutation, src.text);
+      // Beside its source, so relative data: and uses: paths resolve as they would.
+      const file = c.bytes ? path.join(dir, 'bytes.pipeline.yaml') : src.file;
+      const bytes = c.bytes ? Buffer.concat([Buffer.from(text, 'utf8'), Buffer.from([0xff, 0xfe, 0xc3]), Buffer.from(c.bytes)]) : undefined;
+      const t0 = performance.now();
+      const reply = await pool.run({ file, text: bytes ? undefined : text, bytes, overrides: c.overrides });
+      const elapsed = performance.now() - t0;
+      slowest = Math.max(slowest, elapsed);
+      cases++;
+      if (typeof reply === 'object' && !(reply instanceof Error) && reply.diagnostics.some((d) => d.severity === 'error')) rejected++;
+      const problem = judge(reply, elapsed);
+      if (problem) failures.add(`${path.basename(src.file)} + ${JSON.stringify(c.mutations).slice(0, 300)} --set ${JSON.stringify(c.overrides).slice(0, 200)}: ${problem}`);
+      // Keep going through every case (the figures count all failures), without shrinking.
+      return true;
+    }),
+    { numRuns: CASES },
+  );
+
+  if (Object.getOwnPropertyNames(Object.prototype).join(',') !== protoBefore || ({} as { polluted?: unknown }).polluted !== undefined) {
+    failures.add('Object.prototype of the test process changed');
+  }
+  await recordCheck('R3-hostile-pipelines', {
+    title: 'Hostile pipeline files and --set overrides',
+    trials: 1,
+    cases,
+    failures: failures.count,
+    examples: failures.examples,
+    rejectedCases: rejected,
+    slowestCaseMs: Math.round(slowest),
+  });
+  assert.equal(cases, CASES);
+  assert.equal(failures.count, 0, failures.examples.join('\n'));
+});
