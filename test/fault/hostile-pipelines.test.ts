@@ -12,7 +12,7 @@ import fc from 'fast-check';
 import { bundleFixture, Failures, recordCheck, ROOT, tempDir } from './helpers';
 import type { ValidateReply, ValidateRequest } from './fixtures/validate-worker';
 
-const CASES = 10_000;
+const CASES = Number(process.env.PLUMB_FAULT_CASES ?? 10_000);
 /** A safety bound per case, far above the few ms a case takes: beyond it, it hangs. */
 const CASE_LIMIT_MS = 10_000;
 
@@ -210,6 +210,7 @@ test(`R3: ${CASES} hostile pipeline files and --set overrides are answered, plac
       const t0 = performance.now();
       const reply = await pool.run({ file, text: bytes ? undefined : text, bytes, overrides: c.overrides });
       const elapsed = performance.now() - t0;
+      if (process.env.PLUMB_FAULT_TRACE) console.error(cases, Math.round(elapsed), path.basename(src.file), JSON.stringify(c.mutations).slice(0, 150));
       slowest = Math.max(slowest, elapsed);
       cases++;
       if (typeof reply === 'object' && !(reply instanceof Error) && reply.diagnostics.some((d) => d.severity === 'error')) rejected++;
