@@ -24,7 +24,8 @@ const node = {
 // Entry points that other work in progress adds; each is built once its file exists.
 const optional = (entries) => Object.fromEntries(Object.entries(entries).filter(([, f]) => existsSync(f)));
 
-await build({ ...node, entryPoints: { runtime: 'runtime/index.ts' } });
+// csv-worker parses CSV chunks in worker threads and must sit beside the bundles.
+await build({ ...node, entryPoints: { runtime: 'runtime/index.ts', 'csv-worker': 'runtime/table/csv-worker.ts' } });
 await build({ ...node, entryPoints: { cli: 'runtime/cli/main.ts' }, banner: { js: '#!/usr/bin/env node' } });
 chmodSync('dist/cli.js', 0o755);
 

@@ -41,6 +41,12 @@ export function parsePipelineText(file: string, text: string): ParsedPipeline {
     logLevel: 'error',
   });
   const diagnostics: Diagnostic[] = [];
+  // Every later pass walks the tree (yaml's own visitor costs depth² per walk), so cut
+  // absurdly deep nesting off first; no pipeline file needs it.
+  const tooDeep = limitDepth(doc);
+  if (tooDeep) {
+    diagnostics.push({ file, range: offsetRange(lc, tooDeep[0], tooDeep[1]), message: `values are nested more than ${MAX_DEPTH} levels deep; a pipeline file needs far fewer`, severity: 'error', code: 'yaml-depth' });
+  }
   // Aliases are expanded below (and walked by every check after), so a "billion laughs"
   // file — anchors of aliases of anchors — would take forever. Measure first.
   const bomb = aliasProblem(doc);
@@ -74,6 +80,42 @@ export function parsePipelineText(file: string, text: string): ParsedPipeline {
     }
   }
   return { doc, lc, diagnostics };
+}
+
+export const MAX_DEPTH = 64;
+
+/**
+ * Replaces every collection nested deeper than MAX_DEPTH with a null scalar (keeping its
+ * range) and returns the first one's offsets. Iterative, so depth cannot overflow the stack.
+ */
+function limitDepth(doc: Document.Parsed): [number, number] | undefined {
+  let first: [number, number] | undefined;
+  const stack: { node: unknown; depth: number }[] = [{ node: doc.contents, depth: 0 }];
+  const cut = (node: YamlNode): Scalar => {
+    first ??= [node.range?.[0] ?? 0, node.range?.[1] ?? 0];
+    return Object.assign(new Scalar(null), { range: node.range });
+  };
+  while (stack.length) {
+    const { node, depth } = stack.pop()!;
+    if (!isCollection(node)) continue;
+    const items = (node as { items: unknown[] }).items;
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i];
+      if (isPair(item)) {
+        for (const side of ['key', 'value'] as const) {
+          const v = item[side];
+          if (isCollection(v)) {
+            if (depth + 1 >= MAX_DEPTH) item[side] = cut(v as YamlNode);
+            else stack.push({ node: v, depth: depth + 1 });
+          }
+        }
+      } else if (isCollection(item)) {
+        if (depth + 1 >= MAX_DEPTH) items[i] = cut(item as YamlNode);
+        else stack.push({ node: item, depth: depth + 1 });
+      }
+    }
+  }
+  return first;
 }
 
 /** A pipeline file is small; these bound what its aliases may expand to. */

@@ -26,18 +26,21 @@ export function editDistance(a: string, b: string): number {
 /** The closest candidate, if it is close enough to be a plausible typo. */
 export function closest(word: string, candidates: Iterable<string>): string | undefined {
   const lower = word.toLowerCase();
+  // Allow roughly one edit per three characters, at least one, so 'tets' finds 'test'
+  // but 'x' does not "find" 'seed'.
+  const limit = Math.max(1, Math.floor(word.length / 3));
   let best: string | undefined;
   let bestScore = Infinity;
   for (const c of candidates) {
+    // The distance is at least the length difference: skip hopeless candidates without
+    // building a word × candidate table (a 200,000-character typo would take seconds).
+    if (Math.abs(c.length - word.length) > limit) continue;
     const score = editDistance(lower, c.toLowerCase());
     if (score < bestScore) {
       best = c;
       bestScore = score;
     }
   }
-  // Allow roughly one edit per three characters, at least one, so 'tets' finds 'test'
-  // but 'x' does not "find" 'seed'.
-  const limit = Math.max(1, Math.floor(word.length / 3));
   return best !== undefined && bestScore <= limit ? best : undefined;
 }
 

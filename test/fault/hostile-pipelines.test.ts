@@ -180,7 +180,10 @@ function judge(reply: ValidateReply | 'timeout' | Error, elapsedMs: number): str
     if (d.range) {
       const ok = [d.range.start.line, d.range.start.col, d.range.end.line, d.range.end.col].every((n) => Number.isInteger(n) && n >= 1);
       if (!ok) return `diagnostic with a bad range: ${JSON.stringify(d.range)} (${d.message})`;
-    } else if (!['unreadable', 'yaml-syntax', 'yaml-aliases'].includes(d.code) && !/file|document/i.test(d.message)) {
+    } else if (d.code === 'bad-override') {
+      // About the command line, not the file: it must name the --set it is about.
+      if (!d.message.startsWith('--set ')) return `--set problem that does not name the --set: ${d.message}`;
+    } else if (!['unreadable', 'yaml-syntax', 'yaml-aliases', 'yaml-depth'].includes(d.code) && !/file|document/i.test(d.message)) {
       return `error without a line:col that is not a file-level message: [${d.code}] ${d.message}`;
     }
   }
