@@ -82,9 +82,15 @@ export function newRunId(): string {
 
 /** Resolve each stage's definition: a built-in by name or a user module by path. */
 export async function resolveStages(specs: StageSpec[]): Promise<StageDef[]> {
+  // One load per module file, however many stages use it.
+  const modules = new Map<string, Promise<StageDef>>();
   return Promise.all(
     specs.map(async (s) => {
-      if (s.module) return loadUserStage(s.module);
+      if (s.module) {
+        let def = modules.get(s.module);
+        if (!def) modules.set(s.module, (def = loadUserStage(s.module)));
+        return def;
+      }
       const def = builtinStages.get(s.uses);
       if (!def) throw new Error(`${s.uses}: unknown stage type`);
       return def;

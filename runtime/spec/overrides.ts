@@ -6,7 +6,7 @@
 // An override of a param the file does not declare is an error, with a suggestion:
 // in CI a misspelt key would otherwise be silently ignored.
 
-import { parseDocument } from 'yaml';
+import { parseDocument, visit } from 'yaml';
 import { paramPaths } from './interpolate';
 import { didYouMean } from './suggest';
 
@@ -26,12 +26,12 @@ export function parseOverrideValue(text: string): unknown {
   if (text.trim() === '') return '';
   const doc = parseDocument(text);
   if (doc.errors.length > 0) return text;
-  try {
-    // A --set value has no use for aliases; a few are allowed, an alias bomb is not.
-    return doc.toJS({ maxAliasCount: 20 });
-  } catch {
-    return text;
-  }
+  // Aliases have no use in a one-line value and can build circular or exponentially
+  // large values (`&a [*a]`, alias bombs): such a value is taken as the literal text.
+  let aliased = false;
+  visit(doc, { Alias: () => ((aliased = true), visit.BREAK) });
+  if (aliased) return text;
+  return doc.toJS();
 }
 
 export function parseOverrides(input: readonly string[] | Record<string, unknown>): {

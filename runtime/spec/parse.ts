@@ -6,7 +6,7 @@
 // placeholder made of private-use characters (plain-scalar safe), and swapped back in
 // every scalar afterwards. Same length means every offset, line and column is unchanged.
 
-import { isAlias, isCollection, isPair, LineCounter, parseDocument, Scalar, visit, type Document, type Node as YamlNode } from 'yaml';
+import { isAlias, isCollection, isPair, LineCounter, parseDocument, Scalar, visit, type Alias, type Document, type Node as YamlNode } from 'yaml';
 import type { Diagnostic } from '../errors';
 import { offsetRange } from './positions';
 
@@ -48,21 +48,23 @@ export function parsePipelineText(file: string, text: string): ParsedPipeline {
     diagnostics.push({ file, range: offsetRange(lc, tooDeep[0], tooDeep[1]), message: `values are nested more than ${MAX_DEPTH} levels deep; a pipeline file needs far fewer`, severity: 'error', code: 'yaml-depth' });
   }
   // Aliases are expanded below (and walked by every check after), so a "billion laughs"
-  // file — anchors of aliases of anchors — would take forever. Measure first.
-  const bomb = aliasProblem(doc);
+  // file — anchors of aliases of anchors — would take forever. Resolve each alias once
+  // (yaml's own Alias.resolve walks the whole document per call), measure, then expand.
+  const targets = aliasTargets(doc);
+  const bomb = aliasProblem(doc, targets);
   if (bomb) {
     diagnostics.push({ file, range: offsetRange(lc, bomb.at[0], bomb.at[1]), message: bomb.message, severity: 'error', code: 'yaml-aliases' });
-    visit(doc, { Alias: (_, node) => Object.assign(new Scalar(null), { range: node.range }) });
   }
   visit(doc, {
     Scalar(_, node) {
       if (typeof node.value === 'string' && node.value.includes(OPEN)) node.value = restore(node.value);
     },
     // `with: *defaults` reads like writing the anchored node there; checks then point at
-    // the anchor's text, which is where a fix goes.
+    // the anchor's text, which is where a fix goes. An alias yaml could not resolve (it
+    // reported that) or one that must not be expanded becomes a null at the same place.
     Alias(_, node) {
-      const target = node.resolve(doc);
-      return target ?? undefined;
+      const target = bomb ? undefined : targets.get(node);
+      return target ?? Object.assign(new Scalar(null), { range: node.range });
     },
   });
   for (const [list, severity] of [
@@ -122,47 +124,54 @@ function limitDepth(doc: Document.Parsed): [number, number] | undefined {
 export const MAX_ALIASES = 1000;
 export const MAX_EXPANDED_NODES = 100_000;
 
-/** Why the document's aliases must not be expanded (too many, too big, circular), or undefined. */
-function aliasProblem(doc: Document.Parsed): { message: string; at: [number, number] } | undefined {
-  let aliases = 0;
-  let first: [number, number] | undefined;
+/** Each alias → the node it names (the nearest anchor before it), in one walk. */
+function aliasTargets(doc: Document.Parsed): Map<Alias, YamlNode | undefined> {
+  const anchors = new Map<string, YamlNode>();
+  const targets = new Map<Alias, YamlNode | undefined>();
   visit(doc, {
-    Alias(_, node) {
-      aliases++;
-      first ??= [node.range?.[0] ?? 0, node.range?.[1] ?? 0];
+    Node(_, node) {
+      if (isAlias(node)) targets.set(node, anchors.get(node.source));
+      else if (node.anchor) anchors.set(node.anchor, node);
     },
   });
-  if (!first) return undefined;
-  if (aliases > MAX_ALIASES) {
-    return { at: first, message: `too many YAML aliases (${aliases}; at most ${MAX_ALIASES} in a pipeline file)` };
+  return targets;
+}
+
+/** Why the document's aliases must not be expanded (too many, too big, circular), or undefined. */
+function aliasProblem(doc: Document.Parsed, targets: Map<Alias, YamlNode | undefined>): { message: string; at: [number, number] } | undefined {
+  if (targets.size === 0) return undefined;
+  const firstAlias = targets.keys().next().value as Alias;
+  const at: [number, number] = [firstAlias.range?.[0] ?? 0, firstAlias.range?.[1] ?? 0];
+  if (targets.size > MAX_ALIASES) {
+    return { at, message: `too many YAML aliases (${targets.size}; at most ${MAX_ALIASES} in a pipeline file)` };
   }
   const sizes = new Map<unknown, number>();
   const open = new Set<unknown>();
   let circular = false;
-  // Nodes after expanding every alias, saturating at the limit; memoised so shared
-  // anchors are measured once.
+  const LIMIT = MAX_EXPANDED_NODES + 1;
+  // Values after expanding every alias, saturating at the limit; memoised so shared
+  // anchors are measured once. Recursion depth is bounded by limitDepth and MAX_ALIASES.
   const size = (node: unknown): number => {
-    if (isAlias(node)) node = node.resolve(doc);
+    if (isAlias(node)) node = targets.get(node);
     if (node === null || typeof node !== 'object') return 1;
     const known = sizes.get(node);
     if (known !== undefined) return known;
     if (open.has(node)) {
       circular = true;
-      return MAX_EXPANDED_NODES + 1;
+      return LIMIT;
     }
     open.add(node);
     let total = 1;
-    if (isPair(node)) total += size(node.key) + size(node.value);
-    else if (isCollection(node)) for (const item of (node as { items: unknown[] }).items) total = Math.min(total + size(item), MAX_EXPANDED_NODES + 1);
+    if (isPair(node)) total = Math.min(LIMIT, 1 + size(node.key) + size(node.value));
+    else if (isCollection(node)) for (const item of (node as { items: unknown[] }).items) total = Math.min(total + size(item), LIMIT);
     open.delete(node);
-    total = Math.min(total, MAX_EXPANDED_NODES + 1);
     sizes.set(node, total);
     return total;
   };
-  const total = size(doc.contents as YamlNode | null);
-  if (circular) return { at: first, message: 'a YAML alias refers to the anchor it is inside (a circular structure)' };
+  const total = size(doc.contents);
+  if (circular) return { at, message: 'a YAML alias refers to the anchor it is inside (a circular structure)' };
   if (total > MAX_EXPANDED_NODES) {
-    return { at: first, message: `YAML aliases expand this file to more than ${MAX_EXPANDED_NODES.toLocaleString('en')} values (an "alias bomb"); write the values out or use fewer aliases` };
+    return { at, message: `YAML aliases expand this file to more than ${MAX_EXPANDED_NODES.toLocaleString('en')} values (an "alias bomb"); write the values out or use fewer aliases` };
   }
   return undefined;
 }

@@ -117,14 +117,17 @@ export class Table {
     return this.take(rows);
   }
 
-  /** Approximate in-memory size in bytes (buffers only), for monitoring. */
+  private bytes = -1;
+
+  /** Approximate in-memory size in bytes (buffers only), for monitoring. Computed once. */
   get byteSize(): number {
+    if (this.bytes >= 0) return this.bytes;
     let b = 0;
     for (const c of this.columns) {
       if (c.type === 'number') b += c.values.byteLength + (c.missing?.byteLength ?? 0);
       else b += c.codes.byteLength + c.dictionary.reduce((s, d) => s + d.length * 2, 0);
     }
-    return b;
+    return (this.bytes = b);
   }
 
   /** Rows as plain objects. O(rows × columns): for tests and small outputs only. */

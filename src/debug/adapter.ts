@@ -77,6 +77,10 @@ export class PlumbDebugSession extends LoggingDebugSession {
   private functionBps: P.FunctionBreakpoint[] = [];
   private exceptionFilterIds: P.ExceptionFilter[] | undefined;
   private configurationDone = false;
+  /** Ids the client knows, per file, in the order it set them (function breakpoints under ''). */
+  private readonly clientBpIds = new Map<string, number[]>();
+  /** After a restart the new host numbers breakpoints afresh: its id → the id the client knows. */
+  private readonly bpIdToClient = new Map<number, number>();
   private readonly coords: T.Coords;
 
   constructor(options: PlumbDebugSessionOptions) {
@@ -111,8 +115,9 @@ export class PlumbDebugSession extends LoggingDebugSession {
     }
   }
 
-  protected override async restartRequest(response: DebugProtocol.RestartResponse, args: DebugProtocol.RestartArguments): Promise<void> {
-    const next = (args.arguments as PlumbLaunchArguments | undefined) ?? this.launchArgs;
+  protected override async restartRequest(response: DebugProtocol.RestartResponse, args: DebugProtocol.RestartArguments | undefined): Promise<void> {
+    // VS Code sends the (possibly edited) launch configuration; other clients may send nothing.
+    const next = (args?.arguments as PlumbLaunchArguments | undefined) ?? this.launchArgs;
     if (!next) return this.fail(response, new Error('restart: the session was never launched'));
     try {
       await this.endRun(false);
@@ -147,16 +152,18 @@ export class PlumbDebugSession extends LoggingDebugSession {
     if (!file) return this.fail(response, new Error('setBreakpoints: the source has no path'));
     const bps = T.sourceBreakpoints(args.breakpoints ?? (args.lines ?? []).map((line) => ({ line })), this.coords);
     this.sourceBreakpoints.set(file, bps);
-    await this.forward(response, { cmd: 'setBreakpoints', file, breakpoints: bps }, (body) => ({
-      breakpoints: body.breakpoints.map((b) => T.breakpoint(b, file, this.coords)),
-    }));
+    await this.forward(response, { cmd: 'setBreakpoints', file, breakpoints: bps }, (body) => {
+      this.clientBpIds.set(file, body.breakpoints.map((b) => this.clientId(b.id)));
+      return { breakpoints: body.breakpoints.map((b) => this.dapBreakpoint(b, file)) };
+    });
   }
 
   protected override async setFunctionBreakPointsRequest(response: DebugProtocol.SetFunctionBreakpointsResponse, args: DebugProtocol.SetFunctionBreakpointsArguments): Promise<void> {
     this.functionBps = T.functionBreakpoints(args.breakpoints);
-    await this.forward(response, { cmd: 'setFunctionBreakpoints', breakpoints: this.functionBps }, (body) => ({
-      breakpoints: body.breakpoints.map((b) => T.breakpoint(b, this.launchArgs && this.pipelineFile(), this.coords)),
-    }));
+    await this.forward(response, { cmd: 'setFunctionBreakpoints', breakpoints: this.functionBps }, (body) => {
+      this.clientBpIds.set('', body.breakpoints.map((b) => this.clientId(b.id)));
+      return { breakpoints: body.breakpoints.map((b) => this.dapBreakpoint(b, this.launchArgs && this.pipelineFile())) };
+    });
   }
 
   protected override async setExceptionBreakPointsRequest(response: DebugProtocol.SetExceptionBreakpointsResponse, args: DebugProtocol.SetExceptionBreakpointsArguments): Promise<void> {
@@ -267,6 +274,14 @@ export class PlumbDebugSession extends LoggingDebugSession {
 
   // ---- the host ------------------------------------------------------------------------
 
+  private clientId(hostId: number): number {
+    return this.bpIdToClient.get(hostId) ?? hostId;
+  }
+
+  private dapBreakpoint(b: P.BreakpointResult, file: string | undefined): DebugProtocol.Breakpoint {
+    return T.breakpoint({ ...b, id: this.clientId(b.id) }, file, this.coords);
+  }
+
   private pipelineFile(): string {
     const args = this.launchArgs!;
     return path.resolve(args.cwd ?? process.cwd(), args.pipeline);
@@ -302,11 +317,19 @@ export class PlumbDebugSession extends LoggingDebugSession {
   /** After a restart: the new host gets everything the client configured on the old one. */
   private async replayConfiguration(): Promise<void> {
     const client = this.run!.client;
+    this.bpIdToClient.clear();
+    const remap = (key: string, results: P.BreakpointResult[]): void => {
+      const known = this.clientBpIds.get(key) ?? [];
+      results.forEach((b, k) => {
+        if (known[k] !== undefined) this.bpIdToClient.set(b.id, known[k]);
+      });
+    };
     for (const [file, breakpoints] of this.sourceBreakpoints) {
       const body = await client.request({ cmd: 'setBreakpoints', file, breakpoints });
-      for (const b of body.breakpoints) this.sendEvent(new BreakpointEvent('changed', T.breakpoint(b, file, this.coords)));
+      remap(file, body.breakpoints);
+      for (const b of body.breakpoints) this.sendEvent(new BreakpointEvent('changed', this.dapBreakpoint(b, file)));
     }
-    if (this.functionBps.length) await client.request({ cmd: 'setFunctionBreakpoints', breakpoints: this.functionBps });
+    if (this.functionBps.length) remap('', (await client.request({ cmd: 'setFunctionBreakpoints', breakpoints: this.functionBps })).breakpoints);
     if (this.exceptionFilterIds) await client.request({ cmd: 'setExceptionFilters', filters: this.exceptionFilterIds });
     if (this.configurationDone) await client.request({ cmd: 'configurationDone' });
   }
@@ -330,7 +353,7 @@ export class PlumbDebugSession extends LoggingDebugSession {
         const ev: DebugProtocol.StoppedEvent = new StoppedEvent(e.reason, THREAD_ID);
         ev.body.description = e.description;
         if (e.text !== undefined) ev.body.text = e.text;
-        if (e.hitBreakpointIds?.length) ev.body.hitBreakpointIds = e.hitBreakpointIds;
+        if (e.hitBreakpointIds?.length) ev.body.hitBreakpointIds = e.hitBreakpointIds.map((id) => this.clientId(id));
         ev.body.allThreadsStopped = true;
         this.deliver(run, ev);
         return;
@@ -362,7 +385,7 @@ export class PlumbDebugSession extends LoggingDebugSession {
         if (this.clientCaps.supportsProgressReporting) this.deliver(run, new ProgressEndEvent(e.id, e.message));
         return;
       case 'breakpoint':
-        this.deliver(run, new BreakpointEvent(e.reason, T.breakpoint(e.breakpoint, undefined, this.coords)));
+        this.deliver(run, new BreakpointEvent(e.reason, this.dapBreakpoint(e.breakpoint, undefined)));
         return;
       case 'ended':
         // An 'ended' that comes after the process is already gone was not sent by the host:
@@ -449,9 +472,16 @@ export class PlumbDebugSession extends LoggingDebugSession {
   private fail(response: DebugProtocol.Response, err: unknown): void {
     const message = err instanceof Error ? err.message : String(err);
     // DAP substitutes `{name}` from `variables`; with none given, braces stay as written.
-    this.sendErrorResponse(response, { id: 1001, format: message, variables: {}, showUser: true });
+    // Views re-read frames and values on their own schedule, so one of those requests
+    // arriving just after a step or continue fails harmlessly ("the run is not stopped"):
+    // the client shows it in place (or drops it); a notification would be noise.
+    const showUser = !QUIET_FAILURES.has(response.command);
+    this.sendErrorResponse(response, { id: 1001, format: message, variables: {}, showUser });
   }
 }
+
+/** Requests the client makes by itself to refresh views; their failures are not news. */
+const QUIET_FAILURES = new Set(['threads', 'stackTrace', 'scopes', 'variables', 'evaluate', 'exceptionInfo', 'completions', 'source']);
 
 function hostDeathMessage(info: unknown): string {
   if (info && typeof info === 'object') {

@@ -24,6 +24,9 @@ function parsePort(argv: string[]): number | undefined {
   return port;
 }
 
+// A bug in one request handler must not take the whole debug session down with it.
+process.on('unhandledRejection', (e) => process.stderr.write(`plumb adapter: unhandled rejection: ${e instanceof Error ? e.stack : String(e)}\n`));
+
 const port = parsePort(process.argv.slice(2));
 if (port === undefined) {
   const session = new PlumbDebugSession(options);

@@ -51,6 +51,12 @@ export function registerVersionExplorer(log: vscode.OutputChannel): vscode.Dispo
     w.onDidChange(refreshSoon);
     w.onDidDelete(refreshSoon);
   }
+  // A run saves its version just before its session ends. The watcher alone misses that
+  // in a remote workbench (code-server: a store created after the folder was opened sent
+  // no events in the e2e run), so a finished Plumb session refreshes the tree too.
+  const sessionEnded = vscode.debug.onDidTerminateDebugSession((s) => {
+    if (s.type === 'plumb') refreshSoon();
+  });
 
   const fail = (what: string, e: unknown) => {
     const message = e instanceof Error ? e.message : String(e);
@@ -158,6 +164,7 @@ export function registerVersionExplorer(log: vscode.OutputChannel): vscode.Dispo
     view,
     storeWatcher,
     fileWatcher,
+    sessionEnded,
     { dispose: () => clearTimeout(timer) },
     vscode.workspace.registerTextDocumentContentProvider(SCHEME, docs),
     ...commands.map(([id, fn]) => vscode.commands.registerCommand(id, fn)),

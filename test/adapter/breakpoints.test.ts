@@ -70,7 +70,7 @@ describe('adapter: breakpoints', () => {
     const finish = lineOf(file, '- stage: finish');
     await launch(s, args(), async () => {
       // `score` exists only in the input of 'finish' (train_loop adds it).
-      const cond = "input.columns.some((c) => c.name === 'score')";
+      const cond = "input.columns.includes('score')";
       const r = await s.dc.setBreakpointsRequest({ source: { path: file }, breakpoints: [{ line: impute, condition: cond }, { line: finish, condition: cond }] });
       assert.ok(r.body.breakpoints.every((b) => b.verified), JSON.stringify(r.body.breakpoints));
     });
@@ -100,7 +100,7 @@ describe('adapter: breakpoints', () => {
   it('a logpoint logs its message with expressions and does not stop', async () => {
     const scale = lineOf(file, '- stage: scale');
     await launch(s, args(), async () => {
-      await s.dc.setBreakpointsRequest({ source: { path: file }, breakpoints: [{ line: scale, logMessage: 'scale sees {input.rowCount} rows' }] });
+      await s.dc.setBreakpointsRequest({ source: { path: file }, breakpoints: [{ line: scale, logMessage: 'scale sees {input.rows} rows' }] });
     });
     let text = '';
     for (;;) {

@@ -103,7 +103,9 @@ export async function openSession(): Promise<Session> {
     async stop() {
       clearInterval(poll);
       childPids(pid0).forEach((p) => hostPids.add(p));
-      await dc.stop();
+      // dc.stop() waits for a disconnect response; a dead adapter never sends one.
+      const stopped = await Promise.race([dc.stop().then(() => true), new Promise<false>((r) => setTimeout(() => r(false), 5000))]);
+      if (!stopped && alive(pid0)) process.kill(pid0, 'SIGKILL');
       // No session host may outlive its adapter.
       await waitFor(() => [...hostPids].every((p) => !alive(p)), 3000, `session host(s) ${[...hostPids].join(', ')} still running`);
       await waitFor(() => !alive(pid0), 3000, `adapter ${pid0} still running`);

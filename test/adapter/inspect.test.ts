@@ -71,7 +71,7 @@ describe('adapter: inspection', () => {
     await s.nextStop();
     const frame = await topFrame(s);
     for (const context of ['hover', 'watch', 'repl']) {
-      const r = await s.dc.evaluateRequest({ expression: 'input.rowCount', frameId: frame.id, context });
+      const r = await s.dc.evaluateRequest({ expression: 'input.rows', frameId: frame.id, context });
       assert.equal(r.body.result, '40', context);
     }
     const bad = await s.dc.evaluateRequest({ expression: 'nope.nothing', frameId: frame.id, context: 'repl' }).then(
@@ -79,9 +79,12 @@ describe('adapter: inspection', () => {
       (e: Error) => e,
     );
     assert.ok(bad instanceof Error, 'a failing expression is an error response');
-    const c = await s.dc.completionsRequest({ text: 'input.row', column: 10, frameId: frame.id });
+    const c = await s.dc.completionsRequest({ text: 'input.ro', column: 9, frameId: frame.id });
     const labels = c.body.targets.map((t) => t.label);
-    assert.ok(labels.includes('rowCount'), labels.join(', '));
+    assert.ok(labels.includes('rows'), labels.join(', '));
+    // The replaced text is `ro`, in the client's 1-based columns: it starts at column 7.
+    const rows = c.body.targets.find((t) => t.label === 'rows')!;
+    assert.deepEqual([rows.start, rows.length], [7, 2]);
   });
 
   it("stops on a stage that failed after its retries ('stage-failed') with the attempts in exceptionInfo", async () => {

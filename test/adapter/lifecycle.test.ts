@@ -94,10 +94,14 @@ describe('adapter: life cycle', () => {
   it('restart relaunches with the same arguments and keeps the breakpoints', async () => {
     const file = fx.file('basic.pipeline.yaml');
     const scale = lineOf(file, '- stage: scale');
+    let id = -1;
     await launch(s, { pipeline: file, store: store() }, async () => {
+      // Set twice, so the id the client knows is not the one a fresh host hands out first.
       await s.dc.setBreakpointsRequest({ source: { path: file }, breakpoints: [{ line: scale }] });
+      const r = await s.dc.setBreakpointsRequest({ source: { path: file }, breakpoints: [{ line: scale }] });
+      id = r.body.breakpoints[0].id!;
     });
-    await s.nextStop();
+    assert.deepEqual((await s.nextStop()).body.hitBreakpointIds, [id]);
     assert.equal((await topFrame(s)).line, scale);
     await waitFor(() => s.hostPids.size > 0, 5000, 'a session host');
     const firstHosts = [...s.hostPids];
@@ -105,6 +109,7 @@ describe('adapter: life cycle', () => {
     await s.dc.restartRequest({});
     const again = await s.nextStop();
     assert.equal(again.body.reason, 'breakpoint');
+    assert.deepEqual(again.body.hitBreakpointIds, [id], 'breakpoint ids stay the ones the client knows');
     assert.equal((await topFrame(s)).line, scale);
     assert.equal(s.events.all.filter((e) => e.event === 'terminated').length, 0, 'a restart is not the end of the session');
     await waitFor(() => firstHosts.every((p) => !alive(p)), 2000, 'the first host to be gone');

@@ -3,14 +3,18 @@ import * as assert from 'node:assert/strict';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { vars, type Session } from './helpers';
 
-/** The `rows` node of the table a scope shows (the scope itself, or its first Table child). */
-export async function tableRows(s: Session, scopeRef: number): Promise<DebugProtocol.Variable> {
+/** shape / columns / rows of the table a scope shows (the scope itself, or its first Table child). */
+export async function tableParts(s: Session, scopeRef: number): Promise<DebugProtocol.Variable[]> {
   const top = await vars(s, scopeRef);
-  const direct = top.find((v) => v.name === 'rows' && v.indexedVariables !== undefined);
-  if (direct) return direct;
+  if (top.some((v) => v.name === 'rows')) return top;
   const table = top.find((v) => v.type === 'Table');
   assert.ok(table, `no table among ${top.map((v) => `${v.name}: ${v.type}`).join(', ')}`);
-  const rows = (await vars(s, table.variablesReference)).find((v) => v.name === 'rows');
+  return vars(s, table.variablesReference);
+}
+
+/** The `rows` node of the table a scope shows (the scope itself, or its first Table child). */
+export async function tableRows(s: Session, scopeRef: number): Promise<DebugProtocol.Variable> {
+  const rows = (await tableParts(s, scopeRef)).find((v) => v.name === 'rows');
   assert.ok(rows, 'the table has no rows node');
   return rows;
 }

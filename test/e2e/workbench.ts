@@ -111,6 +111,8 @@ export async function startWorkbench(opts: WorkbenchOptions): Promise<Workbench>
     'update.mode': 'none',
     'workbench.colorTheme': 'Default Dark Modern',
     'editor.minimap.enabled': false,
+    // The chat side bar would take a third of the window in every screenshot.
+    'workbench.secondarySideBar.defaultVisibility': 'hidden',
     'window.commandCenter': false,
     'chat.disableAIFeatures': true,
     'files.autoSave': 'off',

@@ -16,7 +16,7 @@ const CASES = Number(process.env.PLUMB_FAULT_CASES ?? 10_000);
 /** A safety bound per case, far above the few ms a case takes: beyond it, it hangs. */
 const CASE_LIMIT_MS = 10_000;
 
-const SOURCES = [
+export const SOURCES = [
   path.join(ROOT, 'examples', 'penguins', 'penguins.pipeline.yaml'),
   ...fs
     .readdirSync(path.join(ROOT, 'test', 'spec', 'fixtures'))
@@ -32,21 +32,23 @@ const aliasBomb = (levels: number): string => {
   return lines.join('\n');
 };
 
+// Sizes: deep enough to pass the loader's nesting limit (64) and long enough to be
+// absurd for a pipeline file, yet small enough that 10,000 cases fit in CI's minutes.
 const hostileValue = fc.oneof(
-  fc.constantFrom(
+  { arbitrary: fc.constantFrom(
     '1e309', '-1e309', '99999999999999999999999999999', '-0', '.nan', '.inf', '-.inf', '0x7fffffff', '1_000', '0o17',
     '${params.__proto__}', '${params.constructor}', '${params.constructor.prototype}', '${params.prototype}', '${params.toString}',
     '${}', '${params.}', '${params..x}', '$${params.seed}', '${params.seed', '"${params.seed}${params.seed}"', '${{params.seed}}',
     '${env.HOME}', '${params.a.b.c.d.e.f}', '"${params.test_size}"', '*nope', '&anchor', '&a [*a]', '*a', '!!js/function "function(){}"',
     '!!binary aGVsbG8=', '!!python/object:os.system', '!<tag:yaml.org,2002:str> x', '~', 'null', '[]', '{}', '{ __proto__: { polluted: 1 } }',
     '{ constructor: { prototype: { polluted: 1 } } }', '"\\u0000"', '"\\x00\\x1b[31m"', '|\n  block', '>-\n  folded', '? complex\n: key',
-  ),
-  fc.integer({ min: 1, max: 3000 }).map((n) => deep(n, '[', ']')),
-  fc.integer({ min: 1, max: 3000 }).map((n) => deep(n, '{a: ', '}')),
-  fc.integer({ min: 1, max: 200_000 }).map((n) => 'x'.repeat(n)),
-  fc.integer({ min: 1, max: 200_000 }).map((n) => `"${'y'.repeat(n)}"`),
-  fc.string({ unit: 'binary', maxLength: 40 }),
-  fc.string({ maxLength: 40 }),
+  ), weight: 6 },
+  { arbitrary: fc.integer({ min: 1, max: 200 }).map((n) => deep(n, '[', ']')), weight: 1 },
+  { arbitrary: fc.integer({ min: 1, max: 200 }).map((n) => deep(n, '{a: ', '}')), weight: 1 },
+  { arbitrary: fc.integer({ min: 1, max: 20_000 }).map((n) => 'x'.repeat(n)), weight: 1 },
+  { arbitrary: fc.integer({ min: 1, max: 20_000 }).map((n) => `"${'y'.repeat(n)}"`), weight: 1 },
+  { arbitrary: fc.string({ unit: 'binary', maxLength: 40 }), weight: 3 },
+  { arbitrary: fc.string({ maxLength: 40 }), weight: 3 },
 );
 
 type Mutation =
@@ -79,7 +81,7 @@ const setOverride = fc.oneof(
   fc.integer({ min: 2, max: 9 }).map((n) => `seed=${aliasBomb(n).replace(/\n/g, ', ').replace(/^/, '{ ').concat(' }')}`),
 );
 
-const caseArb = fc.record({
+export const caseArb = fc.record({
   source: fc.nat({ max: SOURCES.length - 1 }),
   mutations: fc.array(mutation, { minLength: 1, maxLength: 4 }),
   overrides: fc.array(setOverride, { maxLength: 3 }),
@@ -87,7 +89,7 @@ const caseArb = fc.record({
   bytes: fc.option(fc.uint8Array({ minLength: 1, maxLength: 16 }), { freq: 10 }),
 });
 
-function applyMutation(text: string, m: Mutation): string {
+export function applyMutation(text: string, m: Mutation): string {
   const lines = text.split('\n');
   const i = lines.length ? ('at' in m ? m.at % lines.length : 0) : 0;
   switch (m.kind) {
@@ -213,12 +215,15 @@ test(`R3: ${CASES} hostile pipeline files and --set overrides are answered, plac
       const t0 = performance.now();
       const reply = await pool.run({ file, text: bytes ? undefined : text, bytes, overrides: c.overrides });
       const elapsed = performance.now() - t0;
-      if (process.env.PLUMB_FAULT_TRACE) console.error(cases, Math.round(elapsed), path.basename(src.file), JSON.stringify(c.mutations).slice(0, 150));
       slowest = Math.max(slowest, elapsed);
       cases++;
       if (typeof reply === 'object' && !(reply instanceof Error) && reply.diagnostics.some((d) => d.severity === 'error')) rejected++;
       const problem = judge(reply, elapsed);
-      if (problem) failures.add(`${path.basename(src.file)} + ${JSON.stringify(c.mutations).slice(0, 300)} --set ${JSON.stringify(c.overrides).slice(0, 200)}: ${problem}`);
+      if (problem) {
+        failures.add(`${problem.slice(0, 300)} — from ${path.basename(src.file)} + ${JSON.stringify(c.mutations).slice(0, 200)} --set ${JSON.stringify(c.overrides).slice(0, 100)}`);
+        // The whole case, to reproduce it: PLUMB_FAULT_DUMP=cases.jsonl.
+        if (process.env.PLUMB_FAULT_DUMP) fs.appendFileSync(process.env.PLUMB_FAULT_DUMP, JSON.stringify({ file, text, overrides: c.overrides, problem }) + '\n');
+      }
       // Keep going through every case (the figures count all failures), without shrinking.
       return true;
     }),
@@ -239,4 +244,25 @@ test(`R3: ${CASES} hostile pipeline files and --set overrides are answered, plac
   });
   assert.equal(cases, CASES);
   assert.equal(failures.count, 0, failures.examples.join('\n'));
+});
+
+test('R3: an alias bomb, a circular alias and absurd nesting are rejected at once, with a place', async () => {
+  const { validatePipeline } = await import('../../runtime/spec');
+  const file = path.join(ROOT, 'test', 'spec', 'fixtures', 'good.pipeline.yaml');
+  const base = fs.readFileSync(file, 'utf8');
+  const cases: [string, string, string][] = [
+    [`${aliasBomb(10)}\n${base}`, 'yaml-aliases', 'alias bomb'],
+    [`loop: &a [*a]\n${base}`, 'yaml-aliases', 'circular'],
+    [`${base}\ndeep: ${deep(500, '[', ']')}\n`, 'yaml-depth', 'nested more than 64 levels'],
+  ];
+  for (const [text, code, words] of cases) {
+    const t0 = performance.now();
+    const d = await validatePipeline(file, { text });
+    // A safety bound: the unguarded loader took minutes on the bomb.
+    assert.ok(performance.now() - t0 < 5000, `${code} answered within 5 s`);
+    const hit = d.find((x) => x.code === code);
+    assert.ok(hit, `${code} reported: ${d.map((x) => x.code).join(', ')}`);
+    assert.match(hit.message, new RegExp(words));
+    assert.ok(hit.range && hit.range.start.line >= 1);
+  }
 });
