@@ -59,6 +59,9 @@ async function compile(absPath: string): Promise<{ code: string; inputs: string[
     write: false,
     metafile: true,
     packages: 'external',
+    // Never bundle Plumb itself (a tsconfig `paths` entry could resolve it to sources): the
+    // stage must get the running runtime so its Table is the engine's Table.
+    external: ['plumb'],
     sourcemap: 'inline',
     logLevel: 'silent',
   });

@@ -269,3 +269,16 @@ test('inference refuses a version whose feature state does not match the pipelin
     ws.cleanup();
   }
 });
+
+test('a user stage inside the repository that builds a new Table gets the engine\'s Table class', async () => {
+  const stage = path.resolve(__dirname, 'fixtures/new-table.ts');
+  const ws = workspace(BASE_PIPELINE.replace('feature:\n', `feature:\n  - stage: doubled\n    uses: ${stage}\n`));
+  try {
+    const spec = await loadPipeline(ws.file);
+    const r = await runPipeline(spec, { store: false, stopAfter: 'doubled' });
+    assert.equal(r.status, 'ok', r.error?.message);
+    assert.deepEqual(r.output.names, ['twice_y']);
+  } finally {
+    ws.cleanup();
+  }
+});
