@@ -144,6 +144,15 @@ export class WorkbenchUI {
     return found!;
   }
 
+  /** Error notifications on screen (toasts), as their message text. */
+  async errorToasts(): Promise<string[]> {
+    return this.page
+      .locator('.notifications-toasts .notification-list-item')
+      .filter({ has: this.page.locator('.codicon-error') })
+      .locator('.notification-list-item-message')
+      .allInnerTexts();
+  }
+
   async statusText(id: string): Promise<string> {
     return (await this.page.locator(`[id="${id}"]`).getAttribute('aria-label')) ?? '';
   }

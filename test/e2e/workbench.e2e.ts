@@ -192,7 +192,9 @@ describe('Plumb in a real VS Code workbench', { timeout: 10 * 60_000 }, () => {
     await step(t, 'continue-to-end', async () => {
       await ui.page.keyboard.press('F5');
       await ui.page.locator('.debug-toolbar').waitFor({ state: 'hidden', timeout: 90_000 });
+      assert.match(await ui.page.locator('.part.panel').innerText(), /\[split\] 258 train rows, 86 test rows/, 'the run did not reach the training stages');
     });
+    assert.deepEqual(await ui.errorToasts(), [], 'error notifications while debugging');
   });
 
   it('lists the new version in the Plumb sidebar, opens an artifact and compares versions', { timeout: STEP_TIMEOUT }, async (t) => {
@@ -254,6 +256,7 @@ describe('Plumb in a real VS Code workbench', { timeout: 10 * 60_000 }, () => {
       assert.equal(await frame.evaluate(() => document.querySelectorAll('.error').length), 0, `the panel shows an error:\n${text}`);
       const panelErrors = ui.console.slice(before).filter((c) => c.type === 'error' && /webview|vscode-resource|vscode-cdn/.test(c.url));
       assert.deepEqual(panelErrors, [], 'console errors from the metrics panel');
+      assert.deepEqual(await ui.errorToasts(), [], 'error notifications');
     });
   });
 });

@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { Worker } from 'node:worker_threads';
 import fc from 'fast-check';
+import { validatePipeline } from '../../runtime/spec';
 import { bundleFixture, Failures, recordCheck, ROOT, tempDir } from './helpers';
 import type { ValidateReply, ValidateRequest } from './fixtures/validate-worker';
 
@@ -247,7 +248,6 @@ test(`R3: ${CASES} hostile pipeline files and --set overrides are answered, plac
 });
 
 test('R3: an alias bomb, a circular alias and absurd nesting are rejected at once, with a place', async () => {
-  const { validatePipeline } = await import('../../runtime/spec');
   const file = path.join(ROOT, 'test', 'spec', 'fixtures', 'good.pipeline.yaml');
   const base = fs.readFileSync(file, 'utf8');
   const cases: [string, string, string][] = [
