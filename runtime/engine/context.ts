@@ -6,15 +6,22 @@ import type { Json, ModelArtifact, Mode, StageContext } from '../stages/types';
 import type { EngineEvent, StageRef } from './events';
 import { StageInterrupt, type Controller, type PointBase } from './controller';
 
-/** The mutable state of one run that stages see through ctx and the debugger through points. */
+/**
+ * The state of one run that stages see through ctx and the debugger through points.
+ * `tables` and `states` are copy-on-write (replaced, never mutated), so a snapshot before
+ * each stage is a few references; `metrics` changes every epoch, so it is mutated in place
+ * and copied into a snapshot only when it changed.
+ */
 export interface RunState {
   runId: string;
   mode: Mode;
   model: ModelArtifact | undefined;
   tables: Map<string, Table>;
   states: Record<string, Json>;
-  /** Latest value per metric name. */
+  /** Latest value per metric name. Mutated in place by ctx.metric (hot in epoch loops). */
   metrics: Record<string, number>;
+  /** Set when `metrics` changed since the engine last copied it into a snapshot. */
+  metricsChanged?: boolean;
   /** Structured results from ctx.report, by name. */
   reports: Record<string, Json>;
 }
@@ -36,6 +43,8 @@ export interface ContextDeps {
 export function makeContext(deps: ContextDeps, attempt: number, signal: AbortSignal): StageContext {
   const { state, ref, emit } = deps;
   const runId = state.runId;
+  // Stage functions may destructure ctx (`const { log } = ctx`), so these are closures,
+  // not prototype methods.
   const metricCounts = new Map<string, number>();
   let stepIndex = 0;
   return {
@@ -60,6 +69,7 @@ export function makeContext(deps: ContextDeps, attempt: number, signal: AbortSig
       metricCounts.set(name, n + 1);
       const v = Number(value);
       state.metrics[name] = v;
+      state.metricsChanged = true;
       emit({ type: 'metric', runId, ref, time: Date.now(), name, value: v, step: step ?? n });
     },
     report(name, value) {
@@ -87,7 +97,8 @@ export function makeContext(deps: ContextDeps, attempt: number, signal: AbortSig
       return state.tables.get(name);
     },
     setTable(name, table) {
-      state.tables.set(name, table);
+      // Copy on write: snapshots hold the previous map and must not see this change.
+      state.tables = new Map(state.tables).set(name, table);
     },
   };
 }

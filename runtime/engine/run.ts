@@ -218,6 +218,7 @@ export async function runPipeline(spec: PipelineSpec, opts: RunOptions = {}): Pr
 
   async function runSlots(slots: Slot[], first: Table): Promise<Table> {
     const snapshots: Snapshot[] = [];
+    let metricsCopy: Record<string, number> | undefined;
     let input = first;
     let current: Section | undefined;
     let i = 0;
@@ -229,7 +230,11 @@ export async function runPipeline(spec: PipelineSpec, opts: RunOptions = {}): Pr
         current = slot.spec.section;
         emit({ type: 'section-start', runId, section: current, time: Date.now() });
       }
-      snapshots[i] = { input, tables: new Map(state.tables), model: state.model, states: { ...state.states }, metrics: { ...state.metrics } };
+      if (state.metricsChanged || metricsCopy === undefined) {
+        metricsCopy = { ...state.metrics };
+        state.metricsChanged = false;
+      }
+      snapshots[i] = { input, tables: state.tables, model: state.model, states: state.states, metrics: metricsCopy };
 
       const before = await opts.controller?.beforeStage?.({ ...point(slot, input), kind: 'before-stage' });
       const jump = target(before, i);
@@ -299,10 +304,11 @@ export async function runPipeline(spec: PipelineSpec, opts: RunOptions = {}): Pr
 
   function restore(snapshots: Snapshot[], j: number): { input: Table; i: number } {
     const s = snapshots[j];
-    state.tables = new Map(s.tables);
+    state.tables = s.tables;
     state.model = s.model;
-    state.states = { ...s.states };
+    state.states = s.states;
     state.metrics = { ...s.metrics };
+    state.metricsChanged = true;
     snapshots.length = j;
     return { input: s.input, i: j };
   }
@@ -417,7 +423,7 @@ export async function runPipeline(spec: PipelineSpec, opts: RunOptions = {}): Pr
         if (mode === 'train') {
           fitted = await def.fit(input, ctx);
           assertJson(fitted, s);
-          state.states[s.name] = fitted;
+          state.states = { ...state.states, [s.name]: fitted }; // copy on write, see RunState
         } else {
           fitted = state.states[s.name];
         }

@@ -42,7 +42,8 @@ export async function writeTemp(target: string, data: Uint8Array | string): Prom
   let handle: fs.FileHandle | undefined;
   try {
     handle = await fs.open(temp, 'wx');
-    await handle.writeFile(data);
+    if (typeof data === 'string') await handle.writeFile(data);
+    else await writeAll(handle, data);
     await handle.sync();
     await handle.close();
     handle = undefined;
@@ -51,6 +52,18 @@ export async function writeTemp(target: string, data: Uint8Array | string): Prom
     await handle?.close().catch(() => undefined);
     await fs.rm(temp, { force: true }).catch(() => undefined);
     throw e;
+  }
+}
+
+/**
+ * Writes bytes as they are, in as few write(2) calls as the OS allows (one for anything
+ * under 2 GB). FileHandle.writeFile would split them into 512 KiB writes.
+ */
+async function writeAll(handle: fs.FileHandle, data: Uint8Array): Promise<void> {
+  let done = 0;
+  while (done < data.byteLength) {
+    const { bytesWritten } = await handle.write(data, done, data.byteLength - done);
+    done += bytesWritten;
   }
 }
 

@@ -10,11 +10,39 @@ import { StoreError } from '../errors';
  */
 export function canonicalJson(value: unknown): string {
   const parts: string[] = [];
-  write(value, parts, new Set(), '$');
+  write(value, parts, { seen: new Set() }, '$');
   return parts.join('');
 }
 
-function write(value: unknown, out: string[], seen: Set<object>, where: string): void {
+/**
+ * Collects long arrays of finite numbers instead of writing them (see binary.ts): each
+ * becomes `{"$plumb:f64":k,"length":n}` in the text, k its index in `arrays`.
+ */
+export interface NumberArraySink {
+  minLength: number;
+  arrays: number[][];
+  /** Some array holds -0, which JSON writes as 0: the binary copy must do the same. */
+  negativeZero: boolean[];
+  /** An object of the value itself has the reserved key, so references would be ambiguous. */
+  reservedKeySeen: boolean;
+}
+
+export const F64_REF_KEY = '$plumb:f64';
+
+/** Canonical JSON with long finite-number arrays replaced by references collected in `sink`. */
+export function canonicalJsonWithArrays(value: unknown, sink: NumberArraySink): string {
+  const parts: string[] = [];
+  write(value, parts, { seen: new Set(), sink }, '$');
+  return parts.join('');
+}
+
+interface WriteContext {
+  seen: Set<object>;
+  sink?: NumberArraySink;
+}
+
+function write(value: unknown, out: string[], ctx: WriteContext, where: string): void {
+  const { seen, sink } = ctx;
   if (value !== null && typeof value === 'object' && typeof (value as { toJSON?: unknown }).toJSON === 'function') {
     value = (value as { toJSON(): unknown }).toJSON();
   }
@@ -43,7 +71,14 @@ function write(value: unknown, out: string[], seen: Set<object>, where: string):
   const obj = value as object;
   if (seen.has(obj)) throw new StoreError(`cannot store ${where}: it refers to itself`, 'io');
   seen.add(obj);
-  if (Array.isArray(obj) && isNumberArray(obj)) {
+  const kind = Array.isArray(obj) ? numberArrayKind(obj) : NOT_NUMBERS;
+  if (sink && kind !== NOT_NUMBERS && kind !== WITH_NON_FINITE && (obj as number[]).length >= sink.minLength) {
+    // Written as raw float64 by the caller; only finite numbers, so the data is exactly
+    // what JSON would give back (non-finite numbers would read back as null from JSON).
+    out.push(`{"${F64_REF_KEY}":${sink.arrays.length},"length":${(obj as number[]).length}}`);
+    sink.arrays.push(obj as number[]);
+    sink.negativeZero.push(kind === FINITE_WITH_NEGATIVE_ZERO);
+  } else if (kind !== NOT_NUMBERS) {
     // Model weights: millions of numbers. JSON.stringify writes a dense number array exactly
     // as the general path below would (non-finite -> null), at a fraction of the cost.
     out.push(JSON.stringify(obj));
@@ -52,7 +87,7 @@ function write(value: unknown, out: string[], seen: Set<object>, where: string):
     // A plain loop, not forEach: forEach skips holes, which must be written as null.
     for (let i = 0; i < obj.length; i++) {
       if (i > 0) out.push(',');
-      write(obj[i], out, seen, `${where}[${i}]`);
+      write(obj[i], out, ctx, `${where}[${i}]`);
     }
     out.push(']');
   } else if (ArrayBuffer.isView(obj)) {
@@ -67,8 +102,9 @@ function write(value: unknown, out: string[], seen: Set<object>, where: string):
       if (item === undefined || typeof item === 'function' || typeof item === 'symbol') continue;
       if (!first) out.push(',');
       first = false;
+      if (sink && key === F64_REF_KEY) sink.reservedKeySeen = true;
       out.push(JSON.stringify(key), ':');
-      write(item, out, seen, `${where}.${key}`);
+      write(item, out, ctx, `${where}.${key}`);
     }
     out.push('}');
   }
@@ -84,8 +120,22 @@ export function parseJsonFile(text: string, file: string, what: string): unknown
   }
 }
 
-/** Every slot holds a number (a hole reads as undefined, so holey arrays take the general path). */
-function isNumberArray(a: unknown[]): boolean {
-  for (let i = 0; i < a.length; i++) if (typeof a[i] !== 'number') return false;
-  return true;
+const NOT_NUMBERS = 0;
+const WITH_NON_FINITE = 1;
+const FINITE = 2;
+const FINITE_WITH_NEGATIVE_ZERO = 3;
+
+/**
+ * Whether every slot holds a number (a hole reads as undefined, so holey arrays take the
+ * general path), and if so whether all are finite and whether any is -0. One pass.
+ */
+function numberArrayKind(a: unknown[]): number {
+  let kind = FINITE;
+  for (let i = 0; i < a.length; i++) {
+    const v = a[i];
+    if (typeof v !== 'number') return NOT_NUMBERS;
+    if (v - v !== 0) kind = WITH_NON_FINITE; // NaN and ±Infinity
+    else if (v === 0 && 1 / v < 0 && kind === FINITE) kind = FINITE_WITH_NEGATIVE_ZERO;
+  }
+  return kind;
 }

@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { StoreError } from '../errors';
 import type { Json, ModelArtifact } from '../stages/types';
 import { AliasTable } from './aliases';
+import { decodeArtifact, encodeArtifact } from './binary';
 import { canonicalJson } from './canonical';
 import { diffManifests, type VersionDiff } from './diff';
 import { collectGarbage, GC_LOCK_STALE_MS, gcLockPath, type GcOptions, type GcResult } from './gc';
@@ -98,18 +99,15 @@ export class Store {
     return this.objects.get(id);
   }
 
+  /** Stores a JSON value as an artifact object (long number arrays as float64, see binary.ts). */
   async putJson(value: unknown): Promise<string> {
-    return this.putObject(Buffer.from(canonicalJson(value), 'utf8'));
+    return this.putObject(encodeArtifact(value));
   }
 
+  /** Reads an artifact object (JSON text or binary) back as plain JSON data. */
   async getJson(id: string): Promise<Json> {
     const bytes = await this.objects.get(id);
-    try {
-      return JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8')) as Json;
-    } catch (e) {
-      const file = this.objects.pathOf(id);
-      throw new StoreError(`object ${id} is not JSON (${(e as Error).message}); file ${file}`, 'corrupt', file);
-    }
+    return decodeArtifact(bytes, id, this.objects.pathOf(id)) as Json;
   }
 
   // ---- versions ------------------------------------------------------------------------
@@ -137,7 +135,7 @@ export class Store {
     for (const name of ARTIFACT_NAMES) {
       const value = input.artifacts[name];
       if (name === 'model' && (value === null || value === undefined)) continue;
-      const data = Buffer.from(canonicalJson(value), 'utf8');
+      const data = encodeArtifact(value);
       const id = await this.putObject(data);
       bytes.set(id, data);
       objects[name] = id;

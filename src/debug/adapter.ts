@@ -39,6 +39,8 @@ export interface HostClient {
 export interface HostStartOptions {
   hostPath?: string;
   cwd?: string;
+  /** --max-old-space-size of the host (launch argument `maxMemoryMb`). */
+  maxOldSpaceMb?: number;
 }
 
 export interface PlumbDebugSessionOptions {
@@ -49,6 +51,11 @@ export interface PlumbDebugSessionOptions {
 }
 
 const THREAD_ID = 1;
+/**
+ * A host inside a stage that never yields (a synchronous loop) cannot answer; the client's
+ * pause must still get an answer rather than hang.
+ */
+const PAUSE_ANSWER_MS = 1000;
 
 /** One launched host and what belongs to it; replaced wholesale on restart. */
 interface Run {
@@ -64,6 +71,8 @@ interface Run {
    * can overtake the response on the IPC channel, and DAP clients expect the response first.
    */
   held: DebugProtocol.Event[] | undefined;
+  /** The stage running now (from the host's monitor events), named when the host is stuck. */
+  stage?: string;
 }
 
 export class PlumbDebugSession extends LoggingDebugSession {
@@ -212,7 +221,12 @@ export class PlumbDebugSession extends LoggingDebugSession {
   }
 
   protected override async pauseRequest(response: DebugProtocol.PauseResponse): Promise<void> {
-    await this.forward(response, { cmd: 'pause' }, () => undefined);
+    const stage = this.run?.stage;
+    await this.forward(response, { cmd: 'pause' }, () => undefined, {
+      ms: PAUSE_ANSWER_MS,
+      error: () =>
+        new Error(`cannot pause: ${stage ? `stage '${stage}'` : 'the pipeline'} is running code that does not yield (a synchronous loop?) and the session did not answer within ${PAUSE_ANSWER_MS} ms. Stop ends it.`),
+    });
   }
 
   // ---- inspection ----------------------------------------------------------------------
@@ -272,6 +286,18 @@ export class PlumbDebugSession extends LoggingDebugSession {
     await this.forward(response, { cmd: 'exceptionInfo' }, T.exceptionInfo);
   }
 
+  /**
+   * `plumb/adapterMemory`: this process's memory figures, after a full GC when node runs
+   * with --expose-gc. For soak tests and diagnostics; changes nothing.
+   */
+  protected override customRequest(command: string, response: DebugProtocol.Response, args: unknown, request?: DebugProtocol.Request): void {
+    if (command !== 'plumb/adapterMemory') return super.customRequest(command, response, args, request);
+    const gc = (globalThis as { gc?: () => void }).gc;
+    if (gc) gc();
+    response.body = { ...process.memoryUsage(), gcForced: Boolean(gc) };
+    this.sendResponse(response);
+  }
+
   // ---- the host ------------------------------------------------------------------------
 
   private clientId(hostId: number): number {
@@ -294,6 +320,8 @@ export class PlumbDebugSession extends LoggingDebugSession {
     this.pipelineName = T.nameFromFile(config.pipeline);
     const opts: HostStartOptions = { cwd };
     if (this.options.hostPath) opts.hostPath = this.options.hostPath;
+    const maxOldSpaceMb = T.hostMemoryLimit(args);
+    if (maxOldSpaceMb !== undefined) opts.maxOldSpaceMb = maxOldSpaceMb;
     const client = await this.options.startHost(opts);
     const run: Run = { client, finished: false, resuming: false, ending: false, held: undefined };
     this.run = run;
@@ -368,9 +396,13 @@ export class PlumbDebugSession extends LoggingDebugSession {
         this.deliver(run, ev);
         return;
       }
-      case 'monitor':
+      case 'monitor': {
+        const d = e.data as { type?: string; ref?: { stage?: string } } | null;
+        if (d?.type === 'stage-start') run.stage = d.ref?.stage;
+        else if (d?.type === 'stage-end' || d?.type === 'stage-error' || d?.type === 'run-end') run.stage = undefined;
         this.deliver(run, new Event('plumb/monitor', e.data));
         return;
+      }
       case 'progressStart':
         if (this.clientCaps.supportsProgressReporting) this.deliver(run, new ProgressStartEvent(e.id, e.title, e.message));
         return;
@@ -455,11 +487,12 @@ export class PlumbDebugSession extends LoggingDebugSession {
     response: DebugProtocol.Response,
     req: Extract<P.Request, { cmd: K }>,
     map: (body: P.ResponseBodies[K]) => unknown,
+    timeout?: { ms: number; error: () => Error },
   ): Promise<void> {
     const run = this.run;
     if (!run) return this.fail(response, new Error(`${response.command}: no pipeline is running`));
     try {
-      const body = await run.client.request(req);
+      const body = await (timeout ? answerWithin(run.client.request(req), timeout.ms, timeout.error) : run.client.request(req));
       const mapped = map(body);
       if (mapped !== undefined) response.body = mapped;
       this.sendResponse(response);
@@ -482,6 +515,13 @@ export class PlumbDebugSession extends LoggingDebugSession {
 
 /** Requests the client makes by itself to refresh views; their failures are not news. */
 const QUIET_FAILURES = new Set(['threads', 'stackTrace', 'scopes', 'variables', 'evaluate', 'exceptionInfo', 'completions', 'source']);
+
+/** The request's answer, or `error()` once `ms` have passed (a late answer is dropped). */
+function answerWithin<T>(answer: Promise<T>, ms: number, error: () => Error): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(error()), ms)));
+  return Promise.race([answer, late]).finally(() => clearTimeout(timer));
+}
 
 function hostDeathMessage(info: unknown): string {
   if (info && typeof info === 'object') {

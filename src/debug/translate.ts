@@ -174,6 +174,18 @@ export interface PlumbLaunchArguments extends DebugProtocol.LaunchRequestArgumen
   data?: string;
   /** Folder that relative paths are resolved against. */
   cwd?: string;
+  /** Heap limit of the session host in MB (like `plumb run --max-memory`); default: node's. */
+  maxMemoryMb?: number;
+}
+
+/** The launch argument `maxMemoryMb`, checked: a whole number of MB from 64, or undefined. */
+export function hostMemoryLimit(args: PlumbLaunchArguments): number | undefined {
+  const mb = args.maxMemoryMb;
+  if (mb === undefined) return undefined;
+  if (typeof mb !== 'number' || !Number.isInteger(mb) || mb < 64) {
+    throw new Error(`launch: 'maxMemoryMb' must be a whole number of megabytes from 64, got ${JSON.stringify(mb)}`);
+  }
+  return mb;
 }
 
 /** `penguins (train)`: the pipeline name is the file name without `.pipeline.yaml`. */
