@@ -659,7 +659,7 @@ export class DebugSession {
         break;
       case 'warning':
         if (e.ref) this.warnings.get(e.ref.index)?.push(e.message);
-        this.hooks.send({ event: 'output', category: 'important', text: `warning${e.ref ? ` in stage '${e.ref.stage}'` : ''}: ${e.message}\n`, file, line: lineOf(e.ref) });
+        this.hooks.send({ event: 'output', category: 'stderr', text: `warning${e.ref ? ` in stage '${e.ref.stage}'` : ''}: ${e.message}\n`, file, line: lineOf(e.ref) });
         break;
       case 'attempt-end':
         if (!e.ok && e.retryInMs !== undefined) {
