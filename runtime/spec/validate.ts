@@ -29,6 +29,12 @@ export interface ValidateOptions {
   checkData?: boolean;
   /** With a mode, only the data entry that mode reads (`train` / `inference`) is checked. */
   mode?: Mode;
+  /**
+   * Load user stage modules to check their exports and `with:` schema (default true).
+   * Loading runs the module's code, so an editor in an untrusted workspace passes false:
+   * then only the module file's existence is checked.
+   */
+  loadModules?: boolean;
 }
 
 export const TOP_LEVEL_KEYS = ['pipeline', 'description', 'target', 'params', 'data', 'retry', 'store', 'feature', 'training', 'inference'] as const;
@@ -318,7 +324,7 @@ async function checkTopLevel(
       continue;
     }
     for (const item of pair.value.items) {
-      const stage = await checkStage(c, item, section, params, pipelineRetry, dir, stages, firstByName);
+      const stage = await checkStage(c, item, section, params, pipelineRetry, dir, stages, firstByName, opts.loadModules !== false);
       if (stage) spec[section].push(stage);
     }
   }
@@ -370,6 +376,7 @@ async function checkStage(
   dir: string,
   stages: ReadonlyMap<string, StageDef>,
   firstByName: Map<string, SourceRange | undefined>,
+  loadModules = true,
 ): Promise<StageSpec | undefined> {
   if (!isMap(item)) {
     c.error(item, 'stage-not-map', `each item of '${section}' must be a stage map like '- stage: name' + 'uses: type', got ${kindOf(item)}`);
@@ -418,10 +425,14 @@ async function checkStage(
     uses = usesPair.value.value;
     if (isUserStageRef(uses)) {
       modulePath = path.resolve(dir, uses);
-      try {
-        def = await loadUserStage(modulePath);
-      } catch (e) {
-        c.error(usesPair.value, 'bad-user-stage', `${label}: ${e instanceof Error ? e.message : String(e)}`);
+      if (!loadModules) {
+        if (!existsSync(modulePath)) c.error(usesPair.value, 'bad-user-stage', `${label}: user stage module not found: ${modulePath}`);
+      } else {
+        try {
+          def = await loadUserStage(modulePath);
+        } catch (e) {
+          c.error(usesPair.value, 'bad-user-stage', `${label}: ${e instanceof Error ? e.message : String(e)}`);
+        }
       }
     } else {
       def = stages.get(uses);

@@ -17,7 +17,7 @@ export function isTempName(name: string): boolean {
   return name.startsWith(TEMP_PREFIX);
 }
 
-function tempPathFor(target: string): string {
+export function tempPathFor(target: string): string {
   const name = `${TEMP_PREFIX}${process.pid}-${randomBytes(6).toString('hex')}-${path.basename(target)}`;
   return path.join(path.dirname(target), name);
 }
@@ -59,7 +59,7 @@ export async function writeTemp(target: string, data: Uint8Array | string): Prom
  * Writes bytes as they are, in as few write(2) calls as the OS allows (one for anything
  * under 2 GB). FileHandle.writeFile would split them into 512 KiB writes.
  */
-async function writeAll(handle: fs.FileHandle, data: Uint8Array): Promise<void> {
+export async function writeAll(handle: fs.FileHandle, data: Uint8Array): Promise<void> {
   let done = 0;
   while (done < data.byteLength) {
     const { bytesWritten } = await handle.write(data, done, data.byteLength - done);

@@ -9,6 +9,7 @@ import {
   Event,
   ExitedEvent,
   InitializedEvent,
+  Logger,
   LoggingDebugSession,
   OutputEvent,
   ProgressEndEvent,
@@ -17,6 +18,7 @@ import {
   StoppedEvent,
   TerminatedEvent,
   Thread,
+  logger,
 } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import type * as P from '../../runtime/debug/protocol';
@@ -107,6 +109,14 @@ export class PlumbDebugSession extends LoggingDebugSession {
   }
 
   // ---- life cycle ----------------------------------------------------------------------
+
+  override start(inStream: NodeJS.ReadableStream, outStream: NodeJS.WritableStream): void {
+    super.start(inStream, outStream);
+    // LoggingDebugSession logs every message it sends and receives, and the library's logger
+    // queues those lines until setup() is called, which nothing else does: without this the
+    // queue held every DAP message for the adapter's whole life (the R7 soak found it).
+    logger.setup(Logger.LogLevel.Stop, false);
+  }
 
   protected override initializeRequest(response: DebugProtocol.InitializeResponse, args: DebugProtocol.InitializeRequestArguments): void {
     this.clientCaps = args;

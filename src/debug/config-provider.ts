@@ -77,6 +77,12 @@ export class PlumbConfigurationProvider implements vscode.DebugConfigurationProv
     folder: vscode.WorkspaceFolder | undefined,
     config: vscode.DebugConfiguration,
   ): vscode.ProviderResult<vscode.DebugConfiguration> {
+    // Checked again here: trust can be withdrawn between the two resolve steps, and another
+    // provider of this type may have filled the configuration in the first one.
+    if (!vscode.workspace.isTrusted) {
+      void vscode.window.showErrorMessage(UNTRUSTED_MESSAGE);
+      return undefined;
+    }
     const c = { ...config } as PlumbLaunchConfiguration;
     if (typeof c.pipeline !== 'string' || !isPipelinePath(c.pipeline)) {
       void vscode.window.showErrorMessage(`Plumb: "pipeline" must be a *.pipeline.yaml file, got ${JSON.stringify(c.pipeline ?? null)}.`);

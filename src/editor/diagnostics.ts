@@ -35,8 +35,6 @@ export function toVscodeDiagnostic(d: PlumbDiagnostic): vscode.Diagnostic {
   return diag;
 }
 
-const USES_MODULE = /^\s*(?:-\s+)?uses:\s*['"]?(\.\.?\/|\/)/m;
-
 export class PipelineDiagnostics implements vscode.Disposable {
   readonly collection: vscode.DiagnosticCollection;
   private readonly timers = new Map<string, ReturnType<typeof setTimeout>>();
@@ -77,12 +75,9 @@ export class PipelineDiagnostics implements vscode.Disposable {
     const gen = (this.generation.get(key) ?? 0) + 1;
     this.generation.set(key, gen);
     const text = doc.getText();
-    let found: PlumbDiagnostic[];
-    if (!this.isTrusted() && USES_MODULE.test(text)) {
-      found = [{ file: doc.uri.fsPath, message: 'Not validated in Restricted Mode: checking this file would load its stage modules (run their code). Trust the workspace to validate it.', severity: 'warning', code: 'untrusted' }];
-    } else {
-      found = await validatePipeline(doc.uri.fsPath, { text });
-    }
+    // In Restricted Mode, stage modules are never loaded (that would run their code): the
+    // validator checks everything else and only that each module file exists.
+    const found: PlumbDiagnostic[] = await validatePipeline(doc.uri.fsPath, { text, loadModules: this.isTrusted() });
     if (this.generation.get(key) !== gen) return;
     this.collection.set(doc.uri, found.map(toVscodeDiagnostic));
   }

@@ -40,9 +40,11 @@ test('a valid file clears its diagnostics; restricted mode does not load stage m
     // A module that would write a file if it ran: in restricted mode it must not run.
     const marker = `${ws.dir}/ran.txt`;
     ws.write('stages/side.js', `require('fs').writeFileSync(${JSON.stringify(marker)}, 'x'); module.exports = (t) => t;\n`);
-    await d.validate(doc(ws.file, 'pipeline: toy\nfeature:\n  - stage: s\n    uses: ./stages/side.js\n') as never);
-    const [only] = entries.get(Uri.file(ws.file).toString()) as Diagnostic[];
-    assert.equal(only.code, 'untrusted');
+    await d.validate(doc(ws.file, 'pipeline: toy\nfeature:\n  - stage: s\n    uses: ./stages/side.js\n  - stage: t\n    uses: ./stages/missing.js\n') as never);
+    // Everything else is still checked: the missing module is reported, the present one is not run.
+    const found = entries.get(Uri.file(ws.file).toString()) as Diagnostic[];
+    assert.deepEqual(found.map((x) => x.code), ['bad-user-stage']);
+    assert.match(found[0].message, /missing\.js/);
     assert.equal(require('node:fs').existsSync(marker), false);
     d.dispose();
   } finally {

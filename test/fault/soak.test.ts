@@ -27,8 +27,8 @@ const BASELINE_AT = Math.min(10, SESSIONS);
 const TAG = tagChildProcesses('r7-soak');
 
 // Tolerances, measured at session 100 against session 10 (see reliability/README.md).
-const HEAP_GROWTH_MAX_MB = 3;
-const RSS_GROWTH_MAX_MB = 30;
+const HEAP_GROWTH_MAX_MB = 1;
+const RSS_GROWTH_MAX_MB = 16;
 const FD_GROWTH_MAX = 0;
 
 const PIPELINE = `pipeline: soak

@@ -157,3 +157,22 @@ test('a version with a big model saves, verifies, survives gc and loads as plain
   const oldId = await store.putObject(Buffer.from(canonicalJson(model), 'utf8'));
   assert.deepEqual(await store.getJson(oldId), viaJson(model));
 });
+
+test('objects above the chunk size (written while hashed, read in chunks) round-trip, dedupe and catch damage', async (t) => {
+  const root = tempDir(t);
+  const store = new Store(root);
+  const model = { w: weights(1_400_000) }; // 11.2 MB of float64: two read chunks
+  const id = await store.putJson(model);
+  assert.deepEqual(fs.readdirSync(path.join(root, 'objects')).filter((f) => f.startsWith('.tmp-')), [], 'no temp file left');
+  const before = dirSize(path.join(root, 'objects'));
+  assert.equal(await store.putJson(model), id);
+  assert.equal(dirSize(path.join(root, 'objects')), before, 're-put adds 0 bytes');
+  assert.deepEqual(fs.readdirSync(path.join(root, 'objects')).filter((f) => f.startsWith('.tmp-')), []);
+  assert.deepEqual(await new Store(root).getJson(id), viaJson(model));
+
+  const file = objectFile(root, id);
+  const bytes = fs.readFileSync(file);
+  bytes[9_000_000] ^= 1; // in the second chunk
+  fs.writeFileSync(file, bytes);
+  await assert.rejects(store.getJson(id), isCorrupt(new RegExp(`object ${id} is damaged: its content hashes to`)));
+});
