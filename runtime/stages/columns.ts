@@ -1,7 +1,7 @@
 // Column stages: keep, remove or rename columns. They never copy data: the output table
 // reuses the input's column buffers.
 import { Table } from '../table/table';
-import { formatNames, renamed, requireColumns, requireUnique, stageLabel, stringListParam } from './common';
+import { columnListSchema, formatNames, renamed, requireColumns, requireUnique, stageLabel, stringListParam } from './common';
 import type { StageContext, StageDef, TransformStage } from './types';
 
 function requiredList(ctx: StageContext, key: string): string[] {
@@ -17,13 +17,7 @@ const select: TransformStage<{ columns: string[] }> = {
   params: {
     type: 'object',
     properties: {
-      columns: {
-        type: 'array',
-        items: { type: 'string' },
-        uniqueItems: true,
-        minItems: 1,
-        description: 'Columns to keep, in output order.',
-      },
+      columns: columnListSchema('Columns to keep, in output order.', { minItems: 1 }),
     },
     required: ['columns'],
     additionalProperties: false,
@@ -43,13 +37,7 @@ const drop: TransformStage<{ columns: string[] }> = {
   params: {
     type: 'object',
     properties: {
-      columns: {
-        type: 'array',
-        items: { type: 'string' },
-        uniqueItems: true,
-        minItems: 1,
-        description: 'Columns to remove. Each must exist.',
-      },
+      columns: columnListSchema('Columns to remove. Each must exist.', { minItems: 1 }),
     },
     required: ['columns'],
     additionalProperties: false,

@@ -144,9 +144,9 @@ export function renamed(col: Column, name: string): Column {
     : ({ type: 'category', name, codes: col.codes, dictionary: col.dictionary } satisfies CategoryColumn);
 }
 
-/** JSON Schema for an optional list of column names. */
-export function columnListSchema(description: string): Record<string, unknown> {
-  return { type: 'array', items: { type: 'string' }, uniqueItems: true, description };
+/** JSON Schema for a list of distinct column names; `extra` (e.g. minItems) goes before the description. */
+export function columnListSchema(description: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return { type: 'array', items: { type: 'string' }, uniqueItems: true, ...extra, description };
 }
 
 /** Reads a param, falling back to `fallback` when it is absent (undefined or null). */

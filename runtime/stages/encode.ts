@@ -7,7 +7,7 @@
 // be listed explicitly (e.g. a class number such as `pclass`), its distinct values then act
 // as the categories.
 import { Table, type Column } from '../table/table';
-import { categoryColumns, compareStrings, featureColumns, makeNumberColumn, stageLabel, stringListParam } from './common';
+import { categoryColumns, columnListSchema, compareStrings, featureColumns, makeNumberColumn, stageLabel, stringListParam } from './common';
 import type { FittedStage, StageContext, StageDef } from './types';
 
 /** The sorted categories of one column, as learned at fit. */
@@ -147,13 +147,9 @@ const oneHot: FittedStage<OneHotParams, OneHotState> = {
   params: {
     type: 'object',
     properties: {
-      columns: {
-        type: 'array',
-        items: { type: 'string' },
-        uniqueItems: true,
-        description:
-          'Columns to encode. Default: every category column except the target. Number columns may be listed; their distinct values become the categories.',
-      },
+      columns: columnListSchema(
+        'Columns to encode. Default: every category column except the target. Number columns may be listed; their distinct values become the categories.',
+      ),
       drop_original: {
         type: 'boolean',
         default: true,
@@ -235,12 +231,9 @@ const labelEncode: FittedStage<{ columns?: string[] }, LabelEncodeState> = {
   params: {
     type: 'object',
     properties: {
-      columns: {
-        type: 'array',
-        items: { type: 'string' },
-        uniqueItems: true,
-        description: 'Columns to encode. Default: every category column except the target (list the target to encode it).',
-      },
+      columns: columnListSchema(
+        'Columns to encode. Default: every category column except the target (list the target to encode it).',
+      ),
     },
     additionalProperties: false,
   },

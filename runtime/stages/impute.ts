@@ -9,6 +9,7 @@
 import type { CategoryColumn, Column, NumberColumn, Table } from '../table/table';
 import {
   categoryColumns,
+  columnListSchema,
   compareStrings,
   featureColumns,
   makeNumberColumn,
@@ -293,14 +294,10 @@ const impute: FittedStage<ImputeParams, ImputeState> = {
           'mean / median: number columns. most_frequent: numbers and categories (ties go to the smallest value). ' +
           'constant: fill_value everywhere.',
       },
-      columns: {
-        type: 'array',
-        items: { type: 'string' },
-        uniqueItems: true,
-        description:
-          'Columns to impute. Default (never the target): mean/median -> all number columns; most_frequent -> all ' +
+      columns: columnListSchema(
+        'Columns to impute. Default (never the target): mean/median -> all number columns; most_frequent -> all ' +
           'columns; constant -> number columns for a numeric fill_value, category columns for a string one.',
-      },
+      ),
       fill_value: {
         type: ['number', 'string'],
         description: "The value used by strategy 'constant' (required there, ignored otherwise).",

@@ -9,19 +9,15 @@ import type { Table } from '../table/table';
 import type { ModelArtifact, Predictor, StageDef } from './types';
 import {
   featureMatrix,
-  featuresParamSchema,
+  modelParamsSchema,
   numericTarget,
   requireModelFeatures,
-  resolveFeatures,
-  resolveTarget,
-  targetColumn,
-  targetParam,
+  trainingFeatures,
+  trainingTarget,
+  type ModelParams,
 } from './model-data';
-import { stringListParam } from './common';
 
-export interface LinearParams {
-  target?: string;
-  features?: string[];
+export interface LinearParams extends ModelParams {
   l2?: number;
   fit_intercept?: boolean;
 }
@@ -37,21 +33,15 @@ export const linearRegression: StageDef = {
   type: TYPE,
   kind: 'model',
   summary: 'Least-squares linear regression (ridge when l2 > 0), solved exactly by Cholesky.',
-  params: {
-    type: 'object',
-    additionalProperties: false,
-    properties: {
-      target: targetParam,
-      features: featuresParamSchema,
-      l2: { type: 'number', minimum: 0, default: 0, description: 'Ridge penalty on the weights (not the intercept).' },
-      fit_intercept: { type: 'boolean', default: true, description: 'Fit a constant term.' },
-    },
-  },
+  params: modelParamsSchema({
+    l2: { type: 'number', minimum: 0, default: 0, description: 'Ridge penalty on the weights (not the intercept).' },
+    fit_intercept: { type: 'boolean', default: true, description: 'Fit a constant term.' },
+  }),
   train(input: Table, ctx): ModelArtifact {
     const p = ctx.params as LinearParams;
-    const target = resolveTarget(TYPE, p.target, ctx.target);
-    const y = numericTarget(TYPE, targetColumn(TYPE, input, target));
-    const features = resolveFeatures(TYPE, input, target, stringListParam(ctx.params, 'features', TYPE));
+    const { target, column } = trainingTarget(TYPE, input, ctx);
+    const y = numericTarget(TYPE, column);
+    const features = trainingFeatures(TYPE, input, target, ctx);
     const l2 = p.l2 ?? 0;
     if (!(l2 >= 0)) throw new Error(`${TYPE}: l2 must be a number ≥ 0, got ${String(p.l2)}`);
     if (input.rowCount === 0) throw new Error(`${TYPE}: the input table has no rows`);

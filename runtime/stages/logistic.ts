@@ -13,18 +13,15 @@ import {
   classLabelColumn,
   encodeClasses,
   featureMatrix,
-  featuresParamSchema,
+  modelParamsSchema,
   requireModelFeatures,
-  resolveFeatures,
-  resolveTarget,
-  targetColumn,
-  targetParam,
+  trainingFeatures,
+  trainingTarget,
+  type ModelParams,
 } from './model-data';
-import { seededRandom, shuffleInPlace, stringListParam } from './common';
+import { seededRandom, shuffleInPlace } from './common';
 
-export interface LogisticParams {
-  target?: string;
-  features?: string[];
+export interface LogisticParams extends ModelParams {
   epochs?: number;
   learning_rate?: number;
   l2?: number;
@@ -49,34 +46,28 @@ export const logisticRegression: StageDef = {
   type: TYPE,
   kind: 'model',
   summary: 'Logistic regression (binary sigmoid or multinomial softmax) trained by gradient descent.',
-  params: {
-    type: 'object',
-    additionalProperties: false,
-    properties: {
-      target: targetParam,
-      features: featuresParamSchema,
-      epochs: { type: 'integer', minimum: 1, default: 100, description: 'Passes over the training data.' },
-      learning_rate: { type: 'number', exclusiveMinimum: 0, default: 0.1, description: 'Gradient step size.' },
-      l2: { type: 'number', minimum: 0, default: 0, description: 'L2 penalty l2/2·||w||² on the weights (not the intercept).' },
-      batch_size: {
-        type: 'integer',
-        minimum: 1,
-        description: 'Rows per gradient step (shuffled each epoch). Default: all rows (full-batch).',
-      },
-      seed: { type: 'integer', description: "Shuffling seed for mini-batches. Default: the pipeline's params.seed." },
+  params: modelParamsSchema({
+    epochs: { type: 'integer', minimum: 1, default: 100, description: 'Passes over the training data.' },
+    learning_rate: { type: 'number', exclusiveMinimum: 0, default: 0.1, description: 'Gradient step size.' },
+    l2: { type: 'number', minimum: 0, default: 0, description: 'L2 penalty l2/2·||w||² on the weights (not the intercept).' },
+    batch_size: {
+      type: 'integer',
+      minimum: 1,
+      description: 'Rows per gradient step (shuffled each epoch). Default: all rows (full-batch).',
     },
-  },
+    seed: { type: 'integer', description: "Shuffling seed for mini-batches. Default: the pipeline's params.seed." },
+  }),
   train: trainLogistic,
 };
 
 async function trainLogistic(input: Table, ctx: StageContext): Promise<ModelArtifact> {
   const p = ctx.params as LogisticParams;
-  const target = resolveTarget(TYPE, p.target, ctx.target);
-  const { classes, codes } = encodeClasses(TYPE, targetColumn(TYPE, input, target));
+  const { target, column } = trainingTarget(TYPE, input, ctx);
+  const { classes, codes } = encodeClasses(TYPE, column);
   if (classes.length < 2) {
     throw new Error(`${TYPE}: target '${target}' has ${classes.length} class(es) (${classes.join(', ')}); need at least 2`);
   }
-  const features = resolveFeatures(TYPE, input, target, stringListParam(ctx.params, 'features', TYPE));
+  const features = trainingFeatures(TYPE, input, target, ctx);
   const X = featureMatrix(TYPE, input, features);
   const epochs = p.epochs ?? 100;
   const lr = p.learning_rate ?? 0.1;

@@ -3,8 +3,8 @@
 // columns. Kept apart from the models so each model file is only its maths.
 
 import { type Table, type CategoryColumn, type Column, type NumberColumn, missingCount } from '../table/table';
-import type { ModelArtifact, Predictions } from './types';
-import { compareStrings } from './common';
+import type { ModelArtifact, ParamSchema, Predictions, StageContext } from './types';
+import { compareStrings, stringListParam } from './common';
 
 /** The target column: the stage's `target:` param, else the pipeline's `target:`. */
 export function resolveTarget(stage: string, param: unknown, pipelineTarget: string | undefined, fallback?: string): string {
@@ -222,4 +222,26 @@ export function targetColumn(stage: string, table: Table, target: string): Colum
     throw new Error(`${stage}: target column '${target}' not found (columns: ${table.names.join(', ') || 'none'})`);
   }
   return table.column(target);
+}
+
+/** The params every model stage takes besides its own. */
+export interface ModelParams {
+  target?: string;
+  features?: string[];
+}
+
+/** A model stage's param schema: `target` and `features`, then the model's own params. */
+export function modelParamsSchema(own: Record<string, Record<string, unknown>>): ParamSchema {
+  return { type: 'object', additionalProperties: false, properties: { target: targetParam, features: featuresParamSchema, ...own } };
+}
+
+/** The training target: its name (stage `target:`, else the pipeline's) and its column. */
+export function trainingTarget(stage: string, input: Table, ctx: Pick<StageContext, 'params' | 'target'>): { target: string; column: Column } {
+  const target = resolveTarget(stage, ctx.params.target, ctx.target);
+  return { target, column: targetColumn(stage, input, target) };
+}
+
+/** The training features: the stage's `features:` list (checked), else every other number column. */
+export function trainingFeatures(stage: string, input: Table, target: string, ctx: Pick<StageContext, 'params'>): string[] {
+  return resolveFeatures(stage, input, target, stringListParam(ctx.params, 'features', stage));
 }

@@ -15,7 +15,7 @@
 // `not (age > 3)` keeps rows where age is missing; write `age <= 3` to drop them.
 // The expression is compiled to one vectorised pass per comparison over typed arrays.
 import type { CategoryColumn, Column, NumberColumn, Table } from '../table/table';
-import { compareStrings, featureColumns, maskToRows, stageLabel, stringListParam } from './common';
+import { columnListSchema, compareStrings, featureColumns, maskToRows, stageLabel, stringListParam } from './common';
 import type { StageDef, TransformStage } from './types';
 
 // ---------------------------------------------------------------- tokens
@@ -480,12 +480,7 @@ const dropMissing: TransformStage<{ columns?: string[] }> = {
   params: {
     type: 'object',
     properties: {
-      columns: {
-        type: 'array',
-        items: { type: 'string' },
-        uniqueItems: true,
-        description: 'Columns to check. Default: every column, including the target.',
-      },
+      columns: columnListSchema('Columns to check. Default: every column, including the target.'),
     },
     additionalProperties: false,
   },

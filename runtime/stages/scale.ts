@@ -2,7 +2,7 @@
 // statistics are learned at fit (ignoring missing values), transform only reads the state,
 // and missing values stay missing. Default columns: every number column except the target.
 import type { NumberColumn, Table } from '../table/table';
-import { makeNumberColumn, numericColumns, paramOr, stageLabel, stringListParam } from './common';
+import { columnListSchema, makeNumberColumn, numericColumns, paramOr, stageLabel, stringListParam } from './common';
 import type { FittedStage, StageContext, StageDef } from './types';
 
 export type StandardScaleState = {
@@ -80,6 +80,8 @@ function warnAllMissing(ctx: StageContext, label: string, name: string): void {
   ctx.warn(`column '${name}' has no values at fit time; left unscaled`, 'all-missing');
 }
 
+const SCALED_COLUMNS = columnListSchema('Number columns to scale. Default: every number column except the target.');
+
 interface StandardParams {
   columns?: string[];
   with_mean?: boolean;
@@ -93,12 +95,7 @@ const standardScale: FittedStage<StandardParams, StandardScaleState> = {
   params: {
     type: 'object',
     properties: {
-      columns: {
-        type: 'array',
-        items: { type: 'string' },
-        uniqueItems: true,
-        description: 'Number columns to scale. Default: every number column except the target.',
-      },
+      columns: SCALED_COLUMNS,
       with_mean: { type: 'boolean', default: true, description: 'Subtract the mean learned at fit.' },
       with_std: {
         type: 'boolean',
@@ -152,12 +149,7 @@ const minMaxScale: FittedStage<MinMaxParams, MinMaxScaleState> = {
   params: {
     type: 'object',
     properties: {
-      columns: {
-        type: 'array',
-        items: { type: 'string' },
-        uniqueItems: true,
-        description: 'Number columns to scale. Default: every number column except the target.',
-      },
+      columns: SCALED_COLUMNS,
       min: { type: 'number', default: 0, description: 'Lower end of the output range; a constant column maps here.' },
       max: { type: 'number', default: 1, description: 'Upper end of the output range (must exceed min).' },
     },

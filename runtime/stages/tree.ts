@@ -15,16 +15,14 @@ import {
   classLabelColumn,
   encodeClasses,
   featureMatrix,
-  featuresParamSchema,
+  modelParamsSchema,
   numericTarget,
   requireModelFeatures,
-  resolveFeatures,
-  resolveTarget,
-  targetColumn,
-  targetParam,
+  trainingFeatures,
+  trainingTarget,
   type DenseMatrix,
+  type ModelParams,
 } from './model-data';
-import { stringListParam } from './common';
 
 // ml-cart ships no type declarations; this is the slice of its API we use.
 interface CartModel {
@@ -41,9 +39,7 @@ interface CartModule {
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const cart = require('ml-cart') as CartModule;
 
-export interface TreeParams {
-  target?: string;
-  features?: string[];
+export interface TreeParams extends ModelParams {
   task?: 'classification' | 'regression';
   max_depth?: number;
   min_samples_split?: number;
@@ -55,33 +51,26 @@ export const decisionTree: StageDef = {
   type: TYPE,
   kind: 'model',
   summary: 'CART decision tree (ml-cart) for classification (gini) or regression (squared error).',
-  params: {
-    type: 'object',
-    additionalProperties: false,
-    properties: {
-      target: targetParam,
-      features: featuresParamSchema,
-      task: {
-        type: 'string',
-        enum: ['classification', 'regression'],
-        description:
-          'Default: classification when the target is a category column, regression when it is numbers ' +
-          '(set classification for numeric labels such as 0/1).',
-      },
-      max_depth: { type: 'integer', minimum: 1, default: 10, description: 'Maximum depth of the tree (the root is depth 0).' },
-      min_samples_split: {
-        type: 'integer',
-        minimum: 2,
-        default: 2,
-        description: 'A node needs at least this many rows to be split (as in scikit-learn).',
-      },
+  params: modelParamsSchema({
+    task: {
+      type: 'string',
+      enum: ['classification', 'regression'],
+      description:
+        'Default: classification when the target is a category column, regression when it is numbers ' +
+        '(set classification for numeric labels such as 0/1).',
     },
-  },
+    max_depth: { type: 'integer', minimum: 1, default: 10, description: 'Maximum depth of the tree (the root is depth 0).' },
+    min_samples_split: {
+      type: 'integer',
+      minimum: 2,
+      default: 2,
+      description: 'A node needs at least this many rows to be split (as in scikit-learn).',
+    },
+  }),
   train(input: Table, ctx): ModelArtifact {
     const p = ctx.params as TreeParams;
-    const target = resolveTarget(TYPE, p.target, ctx.target);
-    const targetCol = targetColumn(TYPE, input, target);
-    const features = resolveFeatures(TYPE, input, target, stringListParam(ctx.params, 'features', TYPE));
+    const { target, column: targetCol } = trainingTarget(TYPE, input, ctx);
+    const features = trainingFeatures(TYPE, input, target, ctx);
     const task = p.task ?? (targetCol.type === 'category' ? 'classification' : 'regression');
     if (task !== 'classification' && task !== 'regression') {
       throw new Error(`${TYPE}: task must be 'classification' or 'regression', got '${String(task)}'`);

@@ -252,13 +252,8 @@ let numSyntaxOk = false;
 function fastNumber(arr: Uint8Array, i: number): boolean {
   numSyntaxOk = false;
   let b = arr[i];
-  let neg = false;
-  if (b === 45) {
-    neg = true;
-    b = arr[++i];
-  } else if (b === 43) {
-    b = arr[++i];
-  }
+  const neg = b === 45; // '-'
+  if (b === 45 || b === 43) b = arr[++i];
   let m = 0;
   let digits = 0;
   let scale = 0;
@@ -283,13 +278,8 @@ function fastNumber(arr: Uint8Array, i: number): boolean {
   let exp = 0;
   if (b === 101 || b === 69) {
     b = arr[++i];
-    let eneg = false;
-    if (b === 45) {
-      eneg = true;
-      b = arr[++i];
-    } else if (b === 43) {
-      b = arr[++i];
-    }
+    const eneg = b === 45;
+    if (b === 45 || b === 43) b = arr[++i];
     let ed = 0;
     while (b >= 48 && b <= 57) {
       if (exp < 100000) exp = exp * 10 + (b - 48);

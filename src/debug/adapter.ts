@@ -265,11 +265,7 @@ export class PlumbDebugSession extends LoggingDebugSession {
 
   protected override async setVariableRequest(response: DebugProtocol.SetVariableResponse, args: DebugProtocol.SetVariableArguments): Promise<void> {
     await this.forward(response, { cmd: 'setVariable', ref: args.variablesReference, name: args.name, value: args.value }, (v) => {
-      const out: DebugProtocol.SetVariableResponse['body'] = { value: v.value, variablesReference: v.ref };
-      if (v.type !== undefined) out.type = v.type;
-      if (v.namedVariables !== undefined) out.namedVariables = v.namedVariables;
-      if (v.indexedVariables !== undefined) out.indexedVariables = v.indexedVariables;
-      return out;
+      return withValueDetails<DebugProtocol.SetVariableResponse['body']>({ value: v.value, variablesReference: v.ref }, v);
     });
   }
 
@@ -277,13 +273,9 @@ export class PlumbDebugSession extends LoggingDebugSession {
     const req: P.Request = { cmd: 'evaluate', expression: args.expression };
     if (args.frameId !== undefined) req.frameId = args.frameId;
     if (args.context) req.context = args.context as NonNullable<typeof req.context>;
-    await this.forward(response, req, (r) => {
-      const out: DebugProtocol.EvaluateResponse['body'] = { result: r.result, variablesReference: r.ref };
-      if (r.type !== undefined) out.type = r.type;
-      if (r.namedVariables !== undefined) out.namedVariables = r.namedVariables;
-      if (r.indexedVariables !== undefined) out.indexedVariables = r.indexedVariables;
-      return out;
-    });
+    await this.forward(response, req, (r) =>
+      withValueDetails<DebugProtocol.EvaluateResponse['body']>({ result: r.result, variablesReference: r.ref }, r),
+    );
   }
 
   protected override async completionsRequest(response: DebugProtocol.CompletionsResponse, args: DebugProtocol.CompletionsArguments): Promise<void> {
@@ -543,4 +535,18 @@ function hostDeathMessage(info: unknown): string {
   }
   if (typeof info === 'string' && info) return info;
   return 'The pipeline session ended unexpectedly';
+}
+
+interface ValueDetails {
+  type?: string;
+  namedVariables?: number;
+  indexedVariables?: number;
+}
+
+/** Adds the value's type and child counts the host sent; absent ones stay out of the body. */
+function withValueDetails<B extends ValueDetails>(body: B, details: ValueDetails): B {
+  if (details.type !== undefined) body.type = details.type;
+  if (details.namedVariables !== undefined) body.namedVariables = details.namedVariables;
+  if (details.indexedVariables !== undefined) body.indexedVariables = details.indexedVariables;
+  return body;
 }

@@ -28,6 +28,15 @@ export function defaultConfiguration(): PlumbLaunchConfiguration {
   return { type: DEBUG_TYPE, request: 'launch', name: 'Debug pipeline', pipeline: '${file}', mode: 'train', stopOnEntry: false };
 }
 
+/** A copy of `config` to fill in, or undefined (after telling the user) when the workspace is untrusted. */
+function trustedCopy(config: vscode.DebugConfiguration): PlumbLaunchConfiguration | undefined {
+  if (!vscode.workspace.isTrusted) {
+    void vscode.window.showErrorMessage(UNTRUSTED_MESSAGE);
+    return undefined;
+  }
+  return { ...config } as PlumbLaunchConfiguration;
+}
+
 function activePipelineFile(): string | undefined {
   const doc = vscode.window.activeTextEditor?.document;
   return doc && isPipelineDocument(doc) ? doc.uri.fsPath : undefined;
@@ -45,11 +54,8 @@ export class PlumbConfigurationProvider implements vscode.DebugConfigurationProv
     _folder: vscode.WorkspaceFolder | undefined,
     config: vscode.DebugConfiguration,
   ): vscode.ProviderResult<vscode.DebugConfiguration> {
-    if (!vscode.workspace.isTrusted) {
-      void vscode.window.showErrorMessage(UNTRUSTED_MESSAGE);
-      return undefined;
-    }
-    const c = { ...config } as PlumbLaunchConfiguration;
+    const c = trustedCopy(config);
+    if (!c) return undefined;
     const empty = !c.type && !c.request && !c.name;
     if (empty || !c.pipeline) {
       const file = activePipelineFile();
@@ -79,11 +85,8 @@ export class PlumbConfigurationProvider implements vscode.DebugConfigurationProv
   ): vscode.ProviderResult<vscode.DebugConfiguration> {
     // Checked again here: trust can be withdrawn between the two resolve steps, and another
     // provider of this type may have filled the configuration in the first one.
-    if (!vscode.workspace.isTrusted) {
-      void vscode.window.showErrorMessage(UNTRUSTED_MESSAGE);
-      return undefined;
-    }
-    const c = { ...config } as PlumbLaunchConfiguration;
+    const c = trustedCopy(config);
+    if (!c) return undefined;
     if (typeof c.pipeline !== 'string' || !isPipelinePath(c.pipeline)) {
       void vscode.window.showErrorMessage(`Plumb: "pipeline" must be a *.pipeline.yaml file, got ${JSON.stringify(c.pipeline ?? null)}.`);
       return undefined;

@@ -1,9 +1,9 @@
 // Breakpoints through the built adapter: stage lines, moved and unverified ones,
 // per-file bookkeeping, conditions, hit counts and logpoints.
-import { afterEach, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import { fixtures, launch, lineOf, openSession, topFrame, type Fixtures, type Session } from './helpers';
+import { launch, lineOf, sessionPerTest, topFrame, type Fixtures, type Session } from './helpers';
 
 describe('adapter: breakpoints', () => {
   let fx: Fixtures;
@@ -11,14 +11,10 @@ describe('adapter: breakpoints', () => {
   let file: string;
   const args = (extra: Record<string, unknown> = {}): Record<string, unknown> => ({ pipeline: file, store: fx.file('.plumb'), ...extra });
 
-  beforeEach(async () => {
-    fx = fixtures();
+  sessionPerTest((f, session) => {
+    fx = f;
+    s = session;
     file = fx.file('basic.pipeline.yaml');
-    s = await openSession();
-  });
-  afterEach(async () => {
-    await s.stop();
-    fx.cleanup();
   });
 
   it('stops on a stage-line breakpoint at that line (hitBreakpoint)', async () => {

@@ -1,12 +1,12 @@
 // A golden DAP transcript: a small fixed session recorded request by request, normalised
 // (no seq numbers, timings, absolute paths or run ids) and compared with
 // test/adapter/golden/basic-session.json. UPDATE_GOLDEN=1 rewrites the file.
-import { afterEach, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import { fixtures, lineOf, openSession, type Fixtures, type Session } from './helpers';
+import { lineOf, sessionPerTest, type Fixtures, type Session } from './helpers';
 
 const GOLDEN = path.join(__dirname, 'golden', 'basic-session.json');
 /** Events whose content or count depends on timing; the transcript leaves them out. */
@@ -46,13 +46,9 @@ describe('adapter: golden transcript', () => {
   let fx: Fixtures;
   let s: Session;
 
-  beforeEach(async () => {
-    fx = fixtures();
-    s = await openSession();
-  });
-  afterEach(async () => {
-    await s.stop();
-    fx.cleanup();
+  sessionPerTest((f, session) => {
+    fx = f;
+    s = session;
   });
 
   it('matches the recorded session', async () => {

@@ -2,9 +2,11 @@
 // DebugClient from @vscode/debugadapter-testsupport. `npm test` builds first; run
 // `npm run build` before `node scripts/run-tests.mjs adapter`.
 import * as assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { afterEach, beforeEach } from 'node:test';
 import { DebugClient } from '@vscode/debugadapter-testsupport';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 
@@ -111,6 +113,39 @@ export async function openSession(): Promise<Session> {
       await waitFor(() => !alive(pid0), 3000, `adapter ${pid0} still running`);
     },
   };
+}
+
+/**
+ * Fresh fixtures and a fresh adapter session for every test of the enclosing describe,
+ * both gone after it; `opened` hands them to the test file before each test.
+ */
+export function sessionPerTest(opened: (fx: Fixtures, s: Session) => void): void {
+  let fx: Fixtures;
+  let s: Session;
+  beforeEach(async () => {
+    fx = fixtures();
+    s = await openSession();
+    opened(fx, s);
+  });
+  afterEach(async () => {
+    await s.stop();
+    fx.cleanup();
+  });
+}
+
+/** `node dist/adapter.js --server=0` (after `nodeArgs`), once it says which port it took. */
+export async function startAdapterServer(nodeArgs: string[] = []): Promise<{ server: ChildProcess; port: number }> {
+  const server = spawn(process.execPath, [...nodeArgs, ADAPTER, '--server=0'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+  const port = await new Promise<number>((resolve, reject) => {
+    let text = '';
+    server.stderr!.on('data', (d: Buffer) => {
+      text += d.toString();
+      const m = /listening on 127\.0\.0\.1:(\d+)/.exec(text);
+      if (m) resolve(Number(m[1]));
+    });
+    server.once('exit', (code) => reject(new Error(`adapter server exited (${code}): ${text}`)));
+  });
+  return { server, port };
 }
 
 /** initialize → launch → (setup once initialized) → configurationDone. */

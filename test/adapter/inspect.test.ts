@@ -1,9 +1,9 @@
 // Inspecting a stopped run through the built adapter: scopes, paged tables of a million
 // rows, evaluate and completions, and a failed stage's exception info.
-import { afterEach, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import { byName, fixtures, launch, openSession, scopesByName, topFrame, vars, type Fixtures, type Session } from './helpers';
+import { byName, launch, sessionPerTest, scopesByName, topFrame, vars, type Fixtures, type Session } from './helpers';
 import { tableRows } from './tables';
 
 describe('adapter: inspection', () => {
@@ -11,13 +11,9 @@ describe('adapter: inspection', () => {
   let s: Session;
   const store = (): string => fx.file('.plumb');
 
-  beforeEach(async () => {
-    fx = fixtures();
-    s = await openSession();
-  });
-  afterEach(async () => {
-    await s.stop();
-    fx.cleanup();
+  sessionPerTest((f, session) => {
+    fx = f;
+    s = session;
   });
 
   it('a stopped stage shows Input, Output, Params, State, Metrics and Changes', async () => {

@@ -1,23 +1,19 @@
 // The session's life through the built adapter: launch errors, terminate while a stage
 // spins forever, a stage that kills its own process, restart, and run to the end.
-import { afterEach, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import { alive, childPids, fixtures, launch, lineOf, openSession, topFrame, waitFor, type Fixtures, type Session } from './helpers';
+import { alive, childPids, launch, lineOf, sessionPerTest, topFrame, waitFor, type Fixtures, type Session } from './helpers';
 
 describe('adapter: life cycle', () => {
   let fx: Fixtures;
   let s: Session;
   const store = (): string => fx.file('.plumb');
 
-  beforeEach(async () => {
-    fx = fixtures();
-    s = await openSession();
-  });
-  afterEach(async () => {
-    await s.stop();
-    fx.cleanup();
+  sessionPerTest((f, session) => {
+    fx = f;
+    s = session;
   });
 
   it('advertises only what it implements', async () => {

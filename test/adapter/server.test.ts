@@ -1,10 +1,10 @@
 // `node dist/adapter.js --server=PORT`: DAP over TCP on 127.0.0.1, one session per connection.
 import { after, before, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { DebugClient } from '@vscode/debugadapter-testsupport';
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import { ADAPTER, alive, childPids, fixtures, ROOT, waitFor, type Fixtures } from './helpers';
+import { ADAPTER, alive, childPids, fixtures, startAdapterServer, waitFor, type Fixtures } from './helpers';
 
 describe('adapter: --server mode', () => {
   let server: ChildProcess;
@@ -13,16 +13,7 @@ describe('adapter: --server mode', () => {
 
   before(async () => {
     fx = fixtures();
-    server = spawn(process.execPath, [ADAPTER, '--server=0'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
-    port = await new Promise<number>((resolve, reject) => {
-      let text = '';
-      server.stderr!.on('data', (d: Buffer) => {
-        text += d.toString();
-        const m = /listening on 127\.0\.0\.1:(\d+)/.exec(text);
-        if (m) resolve(Number(m[1]));
-      });
-      server.once('exit', (code) => reject(new Error(`adapter server exited (${code}): ${text}`)));
-    });
+    ({ server, port } = await startAdapterServer());
   });
   after(async () => {
     server.kill();

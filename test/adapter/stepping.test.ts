@@ -1,8 +1,8 @@
 // Stepping through stages with the built adapter: next, stepIn into epochs, stepOut,
 // pause, restartFrame after editing a param, stepBack, and the shape of the stack.
-import { afterEach, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { byName, fixtures, launch, lineOf, openSession, scopesByName, topFrame, vars, type Fixtures, type Session } from './helpers';
+import { byName, launch, lineOf, sessionPerTest, scopesByName, topFrame, vars, type Fixtures, type Session } from './helpers';
 import { tableParts, tableRows } from './tables';
 
 describe('adapter: stepping', () => {
@@ -11,14 +11,10 @@ describe('adapter: stepping', () => {
   let file: string;
   const args = (extra: Record<string, unknown> = {}): Record<string, unknown> => ({ pipeline: file, store: fx.file('.plumb'), ...extra });
 
-  beforeEach(async () => {
-    fx = fixtures();
+  sessionPerTest((f, session) => {
+    fx = f;
+    s = session;
     file = fx.file('basic.pipeline.yaml');
-    s = await openSession();
-  });
-  afterEach(async () => {
-    await s.stop();
-    fx.cleanup();
   });
 
   it('stops on entry before the first stage, and next runs one stage', async () => {

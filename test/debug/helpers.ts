@@ -1,36 +1,20 @@
 // Drives the built session host (dist/session-host.js) through SessionClient, the way the
 // adapter does. Run `npm run build` first (`npm test` does).
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { SessionClient } from '../../runtime/debug/client';
 import type { LaunchConfig, SessionEvent } from '../../runtime/debug/protocol';
-import { makeCsv, BASE_PIPELINE } from '../engine/fixture';
+import { BASE_PIPELINE, toyWorkspace, type Workspace } from '../engine/fixture';
 
 export const HOST = path.resolve(__dirname, '../../dist/session-host.js');
 
 export { BASE_PIPELINE };
 
-export interface Workspace {
-  dir: string;
-  file: string;
-  write(name: string, text: string): string;
-  cleanup(): void;
-}
+export type { Workspace };
 
 export function workspace(pipeline = BASE_PIPELINE, rows = 200): Workspace {
   if (!fs.existsSync(HOST)) throw new Error(`${HOST} is missing: run \`npm run build\` first`);
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'plumb-debug-'));
-  const write = (name: string, text: string): string => {
-    const p = path.join(dir, name);
-    fs.mkdirSync(path.dirname(p), { recursive: true });
-    fs.writeFileSync(p, text);
-    return p;
-  };
-  write('data/train.csv', makeCsv(rows, 1));
-  write('data/new.csv', makeCsv(20, 9, false));
-  const file = write('toy.pipeline.yaml', pipeline);
-  return { dir, file, write, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
+  return toyWorkspace({ prefix: 'plumb-debug-', pipeline, rows, newRows: 20, newSeed: 9 });
 }
 
 /** 1-based line of the first line containing `needle`. */

@@ -46,15 +46,31 @@ test('stage-failed and retry-attempt filters stop with exceptionInfo and the att
   }
 });
 
-test('terminate ends a host whose stage is stuck in while(true) within 1 s, leaving no process', async () => {
-  const ws = workspace(ONE_STAGE('./stages/spin.ts'));
-  ws.write('stages/spin.ts', 'export default function () { for (;;) {} }\n');
+/**
+ * Runs a one-stage pipeline whose stage module is `source`, waits for the stage to start and
+ * sends a stackTrace request it cannot answer yet; `check` gets the session, the host's pid
+ * and that pending request. The session and workspace are cleaned up either way.
+ */
+async function withRunningStage(
+  source: string,
+  check: (s: Session, pid: number | undefined, pending: Promise<unknown>) => Promise<void>,
+): Promise<void> {
+  const ws = workspace(ONE_STAGE('./stages/gen.ts'));
+  ws.write('stages/gen.ts', source);
   const s = await Session.open();
   const pid = s.client.pid;
   try {
     await s.launch({ pipeline: ws.file });
     await s.next((e) => e.event === 'monitor' && (e.data as { type: string }).type === 'attempt-start', 'the stage to start');
-    const pending = s.client.request({ cmd: 'stackTrace' });
+    await check(s, pid, s.client.request({ cmd: 'stackTrace' }));
+  } finally {
+    await s.close();
+    ws.cleanup();
+  }
+}
+
+test('terminate ends a host whose stage is stuck in while(true) within 1 s, leaving no process', async () => {
+  await withRunningStage('export default function () { for (;;) {} }\n', async (s, pid, pending) => {
     const t0 = Date.now();
     await s.client.terminate();
     assert.ok(Date.now() - t0 < 1000, `terminate took ${Date.now() - t0} ms`);
@@ -62,22 +78,13 @@ test('terminate ends a host whose stage is stuck in while(true) within 1 s, leav
     await assert.rejects(pending, /session host was killed by SIGKILL/);
     const end = await s.ended();
     assert.equal(end.status, 'cancelled');
-  } finally {
-    await s.close();
-    ws.cleanup();
-  }
+  });
 });
 
 test('a stage calling process.exit(3): ended names the stage and the code; pending requests reject', async () => {
-  const ws = workspace(ONE_STAGE('./stages/exit.ts'));
   // Busy for a while (so a request is pending and unanswerable), then exit.
-  ws.write('stages/exit.ts', 'export default function () { const t = Date.now(); while (Date.now() - t < 300) {} process.exit(3); }\n');
-  const s = await Session.open();
-  const pid = s.client.pid;
-  try {
-    await s.launch({ pipeline: ws.file });
-    await s.next((e) => e.event === 'monitor' && (e.data as { type: string }).type === 'attempt-start', 'the stage to start');
-    const pending = s.client.request({ cmd: 'stackTrace' });
+  const source = 'export default function () { const t = Date.now(); while (Date.now() - t < 300) {} process.exit(3); }\n';
+  await withRunningStage(source, async (s, pid, pending) => {
     const end = await s.ended();
     assert.equal(end.status, 'failed');
     assert.equal(end.exitCode, 1);
@@ -87,10 +94,7 @@ test('a stage calling process.exit(3): ended names the stage and the code; pendi
     await assert.rejects(s.client.request({ cmd: 'pause' }), /session has ended/);
     await s.close();
     assert.equal(pidAlive(pid), false);
-  } finally {
-    await s.close();
-    ws.cleanup();
-  }
+  });
 });
 
 test('a 1.2M-row table: the table node is O(1) and a rows page returns exactly the rows asked for', async () => {

@@ -222,10 +222,19 @@ describe('Plumb in a real VS Code workbench', { timeout: 10 * 60_000 }, () => {
       await ui.page.locator('.editor-actions a.action-label[aria-label^="Run Pipeline"]').first().click();
       const v2 = ui.row('.part.sidebar', 'v2 of penguins');
       await v2.waitFor({ timeout: 90_000 });
-      await v2.hover();
-      await v2.locator('.action-label[aria-label="Compare with Previous Version"]').click();
       const diff = ui.page.locator('.monaco-diff-editor');
-      await diff.waitFor();
+      // The tree may re-render (file watcher, then the run's end) right as the inline action
+      // is clicked, which loses the click: try again while no diff editor has opened.
+      for (let attempt = 1; ; attempt++) {
+        await v2.hover();
+        await v2.locator('.action-label[aria-label="Compare with Previous Version"]').click();
+        try {
+          await diff.waitFor({ timeout: 10_000 });
+          break;
+        } catch (e) {
+          if (attempt >= 3) throw e;
+        }
+      }
       await diff.locator(`.monaco-editor[data-uri^="${VERSION_SCHEME}/penguins/v1/version.json"]`).waitFor();
       await diff.locator(`.monaco-editor[data-uri^="${VERSION_SCHEME}/penguins/v2/version.json"]`).waitFor();
       await ui.poll('changed lines in the diff', async () => (await diff.locator('.line-insert, .char-insert').count()) > 0);

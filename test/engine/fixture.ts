@@ -66,15 +66,31 @@ inference:
 `;
 
 export function workspace(pipeline = BASE_PIPELINE, rows = 400): Workspace {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'plumb-engine-'));
+  return toyWorkspace({ prefix: 'plumb-engine-', pipeline, rows, newRows: 50, newSeed: 99 });
+}
+
+export interface ToyWorkspaceOptions {
+  /** Temp folder name prefix, e.g. 'plumb-engine-'. */
+  prefix: string;
+  pipeline: string;
+  /** Labelled rows in data/train.csv (seed 1). */
+  rows: number;
+  /** Unlabelled rows in data/new.csv, and their seed. */
+  newRows: number;
+  newSeed: number;
+}
+
+/** A temp folder with toy.pipeline.yaml, data/train.csv and data/new.csv. */
+export function toyWorkspace(o: ToyWorkspaceOptions): Workspace {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), o.prefix));
   const write = (name: string, text: string): string => {
     const p = path.join(dir, name);
     fs.mkdirSync(path.dirname(p), { recursive: true });
     fs.writeFileSync(p, text);
     return p;
   };
-  write('data/train.csv', makeCsv(rows, 1));
-  write('data/new.csv', makeCsv(50, 99, false));
-  const file = write('toy.pipeline.yaml', pipeline);
+  write('data/train.csv', makeCsv(o.rows, 1));
+  write('data/new.csv', makeCsv(o.newRows, o.newSeed, false));
+  const file = write('toy.pipeline.yaml', o.pipeline);
   return { dir, file, write, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
 }

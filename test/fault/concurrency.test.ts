@@ -2,30 +2,20 @@
 // must get 800 distinct version numbers, and every one must load and verify.
 // (test/store/concurrency.test.ts is the quick 8 × 25 version.)
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { Store } from '../../runtime/store';
+import { runNode } from '../store/helpers';
 import { bundleFixture, Failures, recordCheck, tempDir } from './helpers';
 
 const WORKERS = 8;
 const PER_WORKER = 100;
 const PIPELINE = 'busy';
 
-function saver(script: string, root: string, worker: number): Promise<number[]> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [script, root, PIPELINE, String(worker), String(PER_WORKER), '4'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code !== 0) reject(new Error(`saver ${worker} exited with ${code}: ${err}`));
-      else resolve(out.split('\n').slice(1).filter(Boolean).map(Number));
-    });
-  });
+async function saver(script: string, root: string, worker: number): Promise<number[]> {
+  const out = await runNode([script, root, PIPELINE, String(worker), String(PER_WORKER), '4'], `saver ${worker}`);
+  return out.split('\n').slice(1).filter(Boolean).map(Number);
 }
 
 test(`R2: ${WORKERS} processes × ${PER_WORKER} saves at once get ${WORKERS * PER_WORKER} distinct versions`, { timeout: 300_000 }, async (t) => {

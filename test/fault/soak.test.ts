@@ -8,13 +8,12 @@
 // Measured: the adapter's heap after a forced GC (it runs with --expose-gc and answers the
 // `plumb/adapterMemory` request), its RSS and open fds from /proc, and session hosts left.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { DebugClient } from '@vscode/debugadapter-testsupport';
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import { ADAPTER, ROOT, alive, waitFor } from '../adapter/helpers';
+import { ADAPTER, alive, startAdapterServer, waitFor } from '../adapter/helpers';
 import { processFigures, tagChildProcesses, taggedHosts } from './adapter-processes';
 import { Failures, recordCheck, tempDir } from './helpers';
 
@@ -56,20 +55,6 @@ interface Memory {
   heapUsed: number;
   rss: number;
   gcForced: boolean;
-}
-
-async function startServer(): Promise<{ server: ChildProcess; port: number }> {
-  const server = spawn(process.execPath, ['--expose-gc', ADAPTER, '--server=0'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
-  const port = await new Promise<number>((resolve, reject) => {
-    let text = '';
-    server.stderr!.on('data', (d: Buffer) => {
-      text += d.toString();
-      const m = /listening on 127\.0\.0\.1:(\d+)/.exec(text);
-      if (m) resolve(Number(m[1]));
-    });
-    server.once('exit', (code) => reject(new Error(`adapter server exited (${code}): ${text}`)));
-  });
-  return { server, port };
 }
 
 /** The adapter's memory after a forced GC, over a connection of its own. */
@@ -160,7 +145,7 @@ test(`R7 soak: ${SESSIONS} debug sessions through one adapter keep its memory an
   fs.writeFileSync(path.join(dir, 'grow.js'), GROW);
   fs.writeFileSync(path.join(dir, 'pass.js'), 'module.exports = (input) => input;\n');
 
-  const { server, port } = await startServer();
+  const { server, port } = await startAdapterServer(['--expose-gc']);
   t.after(() => {
     if (alive(server.pid!)) server.kill('SIGKILL');
   });

@@ -1,30 +1,17 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { Store } from '../../runtime/store';
-import { tempDir } from './helpers';
+import { runNode, tempDir } from './helpers';
 
 const WORKERS = 8;
 const PER_WORKER = 25;
 const FIXTURE = path.join(__dirname, 'fixtures', 'save-many.ts');
 
-function runWorker(root: string, worker: number): Promise<number[]> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', FIXTURE, root, 'churn', String(worker), String(PER_WORKER)], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code !== 0) reject(new Error(`worker ${worker} exited with ${code}: ${err}`));
-      else resolve(JSON.parse(out.trim()) as number[]);
-    });
-  });
+async function runWorker(root: string, worker: number): Promise<number[]> {
+  const out = await runNode(['--import', 'tsx', FIXTURE, root, 'churn', String(worker), String(PER_WORKER)], `worker ${worker}`);
+  return JSON.parse(out.trim()) as number[];
 }
 
 test('8 processes saving 25 versions each at once get 200 distinct numbers 1..200', async (t) => {

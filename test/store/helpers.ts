@@ -1,4 +1,5 @@
-// Shared test helpers: a temp store directory and sample version inputs.
+// Shared test helpers: a temp store directory, sample version inputs, and worker processes.
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -8,6 +9,22 @@ export function tempDir(t: { after(fn: () => void): void }): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'plumb-store-'));
   t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
   return dir;
+}
+
+/** Runs `node ...args` to the end and resolves with its stdout; rejects naming `what` when it fails. */
+export function runNode(args: string[], what: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code !== 0) reject(new Error(`${what} exited with ${code}: ${err}`));
+      else resolve(out);
+    });
+  });
 }
 
 /** Total bytes of all files under `dir` (0 if it does not exist). */
