@@ -193,7 +193,8 @@ export async function runPipeline(spec: PipelineSpec, opts: RunOptions = {}): Pr
     error: failure ? errorInfo(failure) : undefined,
     version,
   });
-  const record = monitor.toJSON();
+  // The run is over, so the live record will not change again: no copy needed.
+  const record = monitor.record;
   if (store) {
     try {
       await store.saveRun(spec.name, record as unknown as { runId: string } & Record<string, unknown>);
