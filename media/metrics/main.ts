@@ -34,7 +34,14 @@ function cssVar(name: string, fallback: string): string {
   return getComputedStyle(document.documentElement).getPropertyValue(name).trim() || fallback;
 }
 
+// Read once per render, before the DOM changes: getComputedStyle after a change forces a
+// style recalculation, and every chart used to read ten variables.
+let themeCache: ReturnType<typeof readTheme> | undefined;
 function theme() {
+  return (themeCache ??= readTheme());
+}
+
+function readTheme() {
   return {
     fg: cssVar('--vscode-foreground', '#cccccc'),
     muted: cssVar('--vscode-descriptionForeground', '#9d9d9d'),
@@ -97,6 +104,26 @@ function chartWidth(body: HTMLElement): number {
   return Math.max(260, Math.floor(body.getBoundingClientRect().width || 480));
 }
 
+// Charts are built once every card is in the page: all widths are read in one layout,
+// then all uPlots are made (each adds DOM, so interleaving reads would lay out again each time).
+const pendingCharts: { body: HTMLElement; opts: Omit<uPlot.Options, 'width'>; data: uPlot.AlignedData }[] = [];
+
+function drawPendingCharts(): void {
+  const widths = pendingCharts.map((c) => chartWidth(c.body));
+  pendingCharts.splice(0).forEach((c, i) => charts.push(new uPlot({ ...c.opts, width: widths[i] } as uPlot.Options, c.data, c.body)));
+}
+
+/**
+ * Every category label up to 60 categories (stage charts, as before); beyond that one per
+ * ~28 px (1,000 runs would otherwise measure and draw 1,000 labels on top of each other).
+ */
+function categorySplits(u: uPlot, count: number): number[] {
+  const step = count <= 60 ? 1 : Math.max(1, Math.ceil((count * 28) / Math.max(1, u.width - 80)));
+  const out: number[] = [];
+  for (let i = 0; i < count; i += step) out.push(i);
+  return out;
+}
+
 // ---- charts ---------------------------------------------------------------------------
 
 type Series = { label: string; color: string; values: (number | null)[]; bars?: boolean; fmt?: (v: number | null) => string };
@@ -123,8 +150,7 @@ function categoryChart(body: HTMLElement, names: string[], series: Series[], yLa
     });
   });
   const barWidth = bars.length > 1 ? slot * 0.9 : 0.6;
-  const opts: uPlot.Options = {
-    width: chartWidth(body),
+  const opts: Omit<uPlot.Options, 'width'> = {
     height: 220,
     padding: [12, 12, 0, 4],
     legend: { show: series.length > 1, live: false },
@@ -136,7 +162,7 @@ function categoryChart(body: HTMLElement, names: string[], series: Series[], yLa
         font: t.font,
         grid: { show: false },
         ticks: { stroke: t.grid },
-        splits: () => names.map((_, i) => i),
+        splits: (u: uPlot) => categorySplits(u, names.length),
         values: (_u, splits) => splits.map((i) => truncate(names[i] ?? '', 14)),
         rotate: names.length > 8 ? -30 : 0,
         size: names.length > 8 ? 60 : 36,
@@ -157,14 +183,13 @@ function categoryChart(body: HTMLElement, names: string[], series: Series[], yLa
       })),
     ],
   };
-  charts.push(new uPlot(opts, [xs, ...columns] as uPlot.AlignedData, body));
+  pendingCharts.push({ body, opts, data: [xs, ...columns] as uPlot.AlignedData });
 }
 
 /** A line chart over numeric x (steps, epochs). */
 function lineChart(body: HTMLElement, xs: number[], series: Series[], xLabel: string): void {
   const t = theme();
-  const opts: uPlot.Options = {
-    width: chartWidth(body),
+  const opts: Omit<uPlot.Options, 'width'> = {
     height: 200,
     padding: [12, 12, 0, 4],
     legend: { show: series.length > 1, live: false },
@@ -176,7 +201,7 @@ function lineChart(body: HTMLElement, xs: number[], series: Series[], xLabel: st
     ],
     series: [{}, ...series.map((s) => ({ label: s.label, stroke: s.color, width: 2, points: { show: xs.length < 40, size: 5, fill: s.color } }))],
   };
-  charts.push(new uPlot(opts, [xs, ...series.map((s) => s.values)] as uPlot.AlignedData, body));
+  pendingCharts.push({ body, opts, data: [xs, ...series.map((s) => s.values)] as uPlot.AlignedData });
 }
 
 function truncate(s: string, n: number): string {
@@ -290,8 +315,19 @@ function allRuns(): RunRecord[] {
   return state.live ? [...saved, state.live] : saved;
 }
 
+const EAGER_OPTIONS = 50;
+/** The pending fill of the run selector (the latest render's), if any. */
+let fillLater: (() => void) | undefined;
+function fillPendingOptions(): void {
+  const fill = fillLater;
+  fillLater = undefined;
+  fill?.();
+}
+
 function render(): void {
+  themeCache = readTheme();
   for (const c of charts.splice(0)) c.destroy();
+  pendingCharts.length = 0;
   const root = document.getElementById('charts')!;
   root.replaceChildren();
   document.getElementById('title')!.textContent = state.pipeline ? `${state.pipeline} — metrics` : 'Plumb metrics';
@@ -299,14 +335,23 @@ function render(): void {
   const select = document.getElementById('run') as HTMLSelectElement;
   const runs = allRuns();
   const run = currentRun();
-  select.replaceChildren(
-    ...[...runs].reverse().map((r) => {
-      const o = el('option', undefined, `${r.runId} · ${r.mode} · ${r.status}${r.version ? ` · v${r.version}` : ''}`);
-      o.value = r.runId;
-      o.selected = r.runId === run?.runId;
-      return o;
-    }),
-  );
+  const option = (r: RunRecord) => {
+    const o = el('option', undefined, `${r.runId} · ${r.mode} · ${r.status}${r.version ? ` · v${r.version}` : ''}`);
+    o.value = r.runId;
+    o.selected = r.runId === run?.runId;
+    return o;
+  };
+  const fillOptions = () => select.replaceChildren(...[...runs].reverse().map(option));
+  // A long run list (styling and laying out 1,000 options took ~40 ms) is filled in just
+  // after the first paint, or at once if the user reaches for the selector before that.
+  if (runs.length <= EAGER_OPTIONS || !run) {
+    fillLater = undefined;
+    fillOptions();
+  } else {
+    select.replaceChildren(option(run));
+    fillLater = fillOptions;
+    setTimeout(() => setTimeout(fillPendingOptions, 0), 0); // after markDrawn's paint mark
+  }
   select.hidden = runs.length === 0;
 
   const status = document.getElementById('status')!;
@@ -321,6 +366,19 @@ function render(): void {
   }
   if (run) runSections(root, run);
   historySections(root);
+  drawPendingCharts();
+  markDrawn();
+}
+
+/**
+ * Performance marks for bench/panel.bench.ts: 'plumb:charts-drawn' once uPlot has drawn
+ * (it draws in a microtask queued by its constructor, so ours runs after), and
+ * 'plumb:charts-painted' in the first task after the frame that shows them (render runs
+ * from requestAnimationFrame, and a timer set there fires after that frame's paint).
+ */
+function markDrawn(): void {
+  queueMicrotask(() => performance.mark('plumb:charts-drawn'));
+  setTimeout(() => performance.mark('plumb:charts-painted'), 0);
 }
 
 function save(): void {
@@ -359,6 +417,8 @@ window.addEventListener('message', (e: MessageEvent<unknown>) => {
   renderSoon();
 });
 
+document.getElementById('run')!.addEventListener('pointerdown', fillPendingOptions);
+document.getElementById('run')!.addEventListener('focus', fillPendingOptions);
 document.getElementById('run')!.addEventListener('change', (e) => {
   state.selected = (e.target as HTMLSelectElement).value;
   save();

@@ -24,8 +24,20 @@ const MAGIC = Buffer.from('\0PLUMBF1', 'latin1');
 const HEADER_AT = MAGIC.length + 4;
 const LITTLE_ENDIAN_HOST = new Uint8Array(new Float64Array([1]).buffer)[7] === 0x3f;
 
-/** The bytes of an artifact object: canonical JSON, or the binary layout above. */
-export function encodeArtifact(value: unknown): Buffer {
+/** A binary artifact not yet written out: its header, and the arrays whose numbers follow. */
+export interface BinaryPlan {
+  /** Magic, header length, header and padding: everything before the numbers. */
+  head: Buffer;
+  arrays: number[][];
+  negativeZero: boolean[];
+  byteLength: number;
+}
+
+/**
+ * Decides how a value is stored: the bytes of its canonical JSON, or a plan for the binary
+ * layout above (which `planChunks` turns into bytes without building one big buffer).
+ */
+export function planArtifact(value: unknown): Buffer | BinaryPlan {
   const sink: NumberArraySink = { minLength: MIN_BINARY_ARRAY_LENGTH, arrays: [], negativeZero: [], reservedKeySeen: false };
   const text = canonicalJsonWithArrays(value, sink);
   // A value that itself uses the reference key would be ambiguous: keep it all JSON.
@@ -34,21 +46,57 @@ export function encodeArtifact(value: unknown): Buffer {
   }
   const header = `{"arrays":[${sink.arrays.map((a) => a.length).join(',')}],"value":${text}}`;
   const headerBytes = Buffer.byteLength(header, 'utf8');
-  const dataStart = align8(HEADER_AT + headerBytes);
-  let total = dataStart;
-  for (const a of sink.arrays) total += 8 * a.length;
-  // Its own ArrayBuffer at offset 0 (never the shared pool), so float64 views are aligned.
-  const out = Buffer.allocUnsafeSlow(total);
-  MAGIC.copy(out, 0);
-  out.writeUInt32LE(headerBytes, MAGIC.length);
-  out.write(header, HEADER_AT, 'utf8');
-  out.fill(0, HEADER_AT + headerBytes, dataStart);
-  let at = dataStart;
-  sink.arrays.forEach((a, k) => {
-    writeFloats(out, at, a, sink.negativeZero[k]);
+  const head = Buffer.alloc(align8(HEADER_AT + headerBytes)); // zeroed: the padding is 0
+  MAGIC.copy(head, 0);
+  head.writeUInt32LE(headerBytes, MAGIC.length);
+  head.write(header, HEADER_AT, 'utf8');
+  let byteLength = head.byteLength;
+  for (const a of sink.arrays) byteLength += 8 * a.length;
+  return { head, arrays: sink.arrays, negativeZero: sink.negativeZero, byteLength };
+}
+
+/** The bytes of an artifact object in one buffer: canonical JSON, or the binary layout above. */
+export function encodeArtifact(value: unknown): Buffer {
+  const plan = planArtifact(value);
+  if (Buffer.isBuffer(plan)) return plan;
+  const out = Buffer.allocUnsafeSlow(plan.byteLength); // own ArrayBuffer: aligned float64 views
+  let at = plan.head.copy(out, 0);
+  plan.arrays.forEach((a, k) => {
+    writeFloats(out, at, a, 0, a.length, plan.negativeZero[k]);
     at += 8 * a.length;
   });
   return out;
+}
+
+export const CHUNK_BYTES = 4 * 1024 * 1024;
+
+/**
+ * The bytes of a binary plan as a few chunks: the head, then the numbers through two
+ * reused CHUNK_BYTES buffers. A chunk must be consumed (hashed, written) before the one
+ * two later is asked for. Filling fresh memory is what costs here (a 100 MB buffer's page
+ * faults took as long as its write on the dev VM), so the numbers never get one of their own.
+ */
+export function* planChunks(plan: BinaryPlan, chunkBytes = CHUNK_BYTES): Generator<Uint8Array> {
+  yield plan.head;
+  const buffers = [Buffer.allocUnsafeSlow(chunkBytes), Buffer.allocUnsafeSlow(chunkBytes)];
+  let turn = 0;
+  let buf = buffers[0];
+  let used = 0;
+  for (let k = 0; k < plan.arrays.length; k++) {
+    const a = plan.arrays[k];
+    for (let from = 0; from < a.length; ) {
+      const n = Math.min(a.length - from, (chunkBytes - used) / 8);
+      writeFloats(buf, used, a, from, n, plan.negativeZero[k]);
+      used += 8 * n;
+      from += n;
+      if (used === chunkBytes) {
+        yield buf;
+        buf = buffers[(turn = 1 - turn)];
+        used = 0;
+      }
+    }
+  }
+  if (used > 0) yield buf.subarray(0, used);
 }
 
 /** Whether these object bytes use the binary layout (else they are JSON text). */
@@ -137,14 +185,16 @@ function align8(n: number): number {
   return (n + 7) & ~7;
 }
 
-function writeFloats(out: Buffer, at: number, a: number[], normalizeNegativeZero: boolean): void {
-  if (LITTLE_ENDIAN_HOST) {
-    const view = new Float64Array(out.buffer, out.byteOffset + at, a.length);
-    view.set(a); // native copy; the canonical pass already checked every slot is finite
-    if (normalizeNegativeZero) for (let i = 0; i < view.length; i++) if (view[i] === 0) view[i] = 0;
+/** Writes a[from, from + n) as float64 at `at` (a multiple of 8 in a buffer from allocUnsafeSlow). */
+function writeFloats(out: Buffer, at: number, a: number[], from: number, n: number, normalizeNegativeZero: boolean): void {
+  if (!LITTLE_ENDIAN_HOST) {
+    for (let i = 0; i < n; i++) out.writeDoubleLE(a[from + i] + 0, at + 8 * i); // +0 turns -0 into 0
     return;
   }
-  for (let i = 0; i < a.length; i++) out.writeDoubleLE(a[i] + 0, at + 8 * i); // +0 turns -0 into 0
+  const view = new Float64Array(out.buffer, out.byteOffset + at, n);
+  if (from === 0 && n === a.length) view.set(a); // native copy; every slot was checked finite
+  else for (let i = 0; i < n; i++) view[i] = a[from + i];
+  if (normalizeNegativeZero) for (let i = 0; i < n; i++) if (view[i] === 0) view[i] = 0;
 }
 
 function readFloats(buf: Buffer, at: number, n: number): number[] {

@@ -128,13 +128,32 @@ const FINITE_WITH_NEGATIVE_ZERO = 3;
 /**
  * Whether every slot holds a number (a hole reads as undefined, so holey arrays take the
  * general path), and if so whether all are finite and whether any is -0. One pass.
+ * Long arrays get their own copy of the loop: its element loads then only ever see
+ * number arrays and stay fast (sharing one loop with short arrays of strings and objects
+ * made the scan of a 100 MB model ~6× slower).
  */
 function numberArrayKind(a: unknown[]): number {
+  if (a.length > 0 && typeof a[0] !== 'number') return NOT_NUMBERS;
+  return a.length >= 1024 ? scanLong(a) : scanShort(a);
+}
+
+function scanShort(a: unknown[]): number {
   let kind = FINITE;
   for (let i = 0; i < a.length; i++) {
     const v = a[i];
     if (typeof v !== 'number') return NOT_NUMBERS;
     if (v - v !== 0) kind = WITH_NON_FINITE; // NaN and ±Infinity
+    else if (v === 0 && 1 / v < 0 && kind === FINITE) kind = FINITE_WITH_NEGATIVE_ZERO;
+  }
+  return kind;
+}
+
+function scanLong(a: unknown[]): number {
+  let kind = FINITE;
+  for (let i = 0; i < a.length; i++) {
+    const v = a[i];
+    if (typeof v !== 'number') return NOT_NUMBERS;
+    if (v - v !== 0) kind = WITH_NON_FINITE;
     else if (v === 0 && 1 / v < 0 && kind === FINITE) kind = FINITE_WITH_NEGATIVE_ZERO;
   }
   return kind;

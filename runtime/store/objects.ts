@@ -45,7 +45,7 @@ export class ObjectStore {
    * save that reuses it is still linking its manifest.
    */
   async put(bytes: Uint8Array): Promise<{ id: string; written: boolean }> {
-    if (bytes.byteLength >= OVERLAP_MIN_BYTES) return this.putBig(bytes);
+    if (bytes.byteLength >= OVERLAP_MIN_BYTES) return this.putChunks(slices(bytes, READ_CHUNK_BYTES));
     const id = sha256Hex(bytes);
     const file = this.pathOf(id);
     const now = new Date();
@@ -60,20 +60,28 @@ export class ObjectStore {
   }
 
   /**
-   * put() for big objects: the temp file (in objects/, renamed into objects/<2 hex>/ once
-   * the id is known; same file system, so still atomic) is written while the bytes are
-   * hashed. If the object already exists the temp file is dropped before any fsync, so a
-   * re-save still adds 0 bytes.
+   * Stores an object given as consecutive chunks (see binary.ts planChunks), hashing each
+   * chunk while the one before is being written. The temp file lives in objects/ and is
+   * renamed into objects/<2 hex>/ once the id is known (same file system: still atomic).
+   * If the object already exists the temp file is dropped before any fsync, so a re-save
+   * still adds 0 bytes. A chunk is done with (hashed and written) before the next-but-one
+   * is asked for, so the producer may reuse two buffers.
    */
-  private async putBig(bytes: Uint8Array): Promise<{ id: string; written: boolean }> {
+  async putChunks(chunks: Iterable<Uint8Array>): Promise<{ id: string; written: boolean }> {
     await fs.mkdir(this.dir, { recursive: true });
     const temp = tempPathFor(path.join(this.dir, 'object'));
     let handle: fs.FileHandle | undefined = await fs.open(temp, 'wx');
+    let writing: Promise<void> = Promise.resolve();
     let kept = false;
     try {
-      const writing = writeAll(handle, bytes); // the write(2) runs on libuv's pool...
-      const id = sha256Hex(bytes); // ...while this thread hashes
+      const hash = createHash('sha256');
+      for (const chunk of chunks) {
+        hash.update(chunk); // while the previous chunk's write(2) runs on libuv's pool
+        await writing;
+        writing = writeAll(handle, chunk);
+      }
       await writing;
+      const id = hash.digest('hex');
       const file = this.pathOf(id);
       const now = new Date();
       const reused = await fs.utimes(file, now, now).then(() => true, (e: NodeJS.ErrnoException) => {
@@ -90,6 +98,7 @@ export class ObjectStore {
       await fsyncDir(path.dirname(file));
       return { id, written: true };
     } finally {
+      await writing.catch(() => undefined);
       await handle?.close().catch(() => undefined);
       if (!kept) await fs.rm(temp, { force: true }).catch(() => undefined);
     }
@@ -146,6 +155,10 @@ export class ObjectStore {
     }
     return { objects, temps };
   }
+}
+
+function* slices(bytes: Uint8Array, size: number): Generator<Uint8Array> {
+  for (let at = 0; at < bytes.byteLength; at += size) yield bytes.subarray(at, Math.min(bytes.byteLength, at + size));
 }
 
 /**

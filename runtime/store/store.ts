@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { StoreError } from '../errors';
 import type { Json, ModelArtifact } from '../stages/types';
 import { AliasTable } from './aliases';
-import { decodeArtifact, encodeArtifact } from './binary';
+import { decodeArtifact, planArtifact, planChunks } from './binary';
 import { canonicalJson } from './canonical';
 import { diffManifests, type VersionDiff } from './diff';
 import { collectGarbage, GC_LOCK_STALE_MS, gcLockPath, type GcOptions, type GcResult } from './gc';
@@ -101,13 +101,20 @@ export class Store {
 
   /** Stores a JSON value as an artifact object (long number arrays as float64, see binary.ts). */
   async putJson(value: unknown): Promise<string> {
-    return this.putObject(encodeArtifact(value));
+    return (await this.putArtifact(value)).id;
   }
 
   /** Reads an artifact object (JSON text or binary) back as plain JSON data. */
   async getJson(id: string): Promise<Json> {
     const bytes = await this.objects.get(id);
     return decodeArtifact(bytes, id, this.objects.pathOf(id)) as Json;
+  }
+
+  /** Stores one artifact; big binary ones stream from the value to the file (binary.ts). */
+  private async putArtifact(value: unknown): Promise<{ id: string; size: number }> {
+    const plan = planArtifact(value);
+    if (Buffer.isBuffer(plan)) return { id: (await this.objects.put(plan)).id, size: plan.byteLength };
+    return { id: (await this.objects.putChunks(planChunks(plan))).id, size: plan.byteLength };
   }
 
   // ---- versions ------------------------------------------------------------------------
@@ -129,17 +136,16 @@ export class Store {
     }
 
     // Objects first: once the manifest is linked, everything it names already exists.
-    const bytes = new Map<string, Uint8Array>();
+    const values = new Map<string, unknown>();
     const objects = {} as ArtifactIds;
     const sizes = {} as ArtifactSizes;
     for (const name of ARTIFACT_NAMES) {
       const value = input.artifacts[name];
       if (name === 'model' && (value === null || value === undefined)) continue;
-      const data = encodeArtifact(value);
-      const id = await this.putObject(data);
-      bytes.set(id, data);
+      const { id, size } = await this.putArtifact(value);
+      values.set(id, value);
       objects[name] = id;
-      sizes[name] = data.byteLength;
+      sizes[name] = size;
     }
     const params = JSON.parse(canonicalJson(lineage.params ?? null)) as Json;
     const metrics = metricsSummary(input.artifacts.metrics);
@@ -167,8 +173,8 @@ export class Store {
     // A gc that listed manifests before ours was linked may have judged a reused (old)
     // object unreferenced. Wait for any running gc to finish, then put back whatever it took.
     await waitWhileLocked(gcLockPath(this.root), GC_LOCK_STALE_MS);
-    for (const [id, data] of bytes) {
-      if (!(await this.objects.exists(id))) await this.objects.put(data);
+    for (const [id, value] of values) {
+      if (!(await this.objects.exists(id))) await this.putArtifact(value);
     }
     return { ...manifest, aliases: [] };
   }

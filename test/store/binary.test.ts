@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { Store, StoreError, canonicalJson } from '../../runtime/store';
-import { MIN_BINARY_ARRAY_LENGTH } from '../../runtime/store/binary';
+import { MIN_BINARY_ARRAY_LENGTH, encodeArtifact, planArtifact, planChunks, type BinaryPlan } from '../../runtime/store/binary';
 import { dirSize, sampleInput, tempDir } from './helpers';
 
 const N = MIN_BINARY_ARRAY_LENGTH;
@@ -37,6 +37,12 @@ test('long number arrays are stored as float64 and load back as the same plain n
   const bytes = fs.readFileSync(objectFile(root, id));
   assert.equal(bytes.subarray(0, 8).toString('latin1'), '\0PLUMBF1');
   assert.ok(bytes.byteLength < canonicalJson(model).length / 1.5, `binary ${bytes.byteLength} B vs JSON ${canonicalJson(model).length} B`);
+
+  // Streamed through small reused chunks (arrays cut across chunk ends) = built in one buffer.
+  assert.deepEqual(bytes, encodeArtifact(model));
+  const parts: Buffer[] = [];
+  for (const chunk of planChunks(planArtifact(model) as BinaryPlan, 8 * 1000)) parts.push(Buffer.from(chunk)); // copied: buffers are reused
+  assert.deepEqual(Buffer.concat(parts), bytes);
 
   const back = (await store.getJson(id)) as typeof model;
   assert.deepEqual(back, viaJson(model));
