@@ -20,7 +20,7 @@ import type { RunRecord } from '../monitor';
 import { Store } from '../store';
 import { CancelledError, errorMessage } from '../errors';
 import type { EngineEvent, ErrorInfo, Section, StageRef } from './events';
-import { StageInterrupt, type Controller, type Directive, type PointBase } from './controller';
+import { StageInterrupt, type AfterStagePoint, type Controller, type Directive, type PointBase } from './controller';
 import { makeContext, type RunState } from './context';
 import { checkOutput } from './data-checks';
 
@@ -237,7 +237,11 @@ export async function runPipeline(spec: PipelineSpec, opts: RunOptions = {}): Pr
       }
       snapshots[i] = { input, tables: state.tables, model: state.model, states: state.states, metrics: metricsCopy };
 
-      const before = await opts.controller?.beforeStage?.({ ...point(slot, input), kind: 'before-stage' });
+      const hooks = opts.controller;
+      // Hooks are awaited only when they return a promise: a synchronous answer (the usual
+      // "go on") then costs no microtask turn.
+      let before = hooks?.beforeStage ? hooks.beforeStage(point(slot, input, 'before-stage')) : undefined;
+      if (isThenable(before)) before = await before;
       const jump = target(before, i);
       if (jump !== undefined) {
         ({ input, i } = restore(snapshots, jump));
@@ -277,7 +281,15 @@ export async function runPipeline(spec: PipelineSpec, opts: RunOptions = {}): Pr
       }
       const durationMs = performance.now() - t0;
 
-      const after = await opts.controller?.afterStage?.({ ...point(slot, input), kind: 'after-stage', output: out, durationMs, attempts });
+      let after: Directive | void = undefined;
+      if (hooks?.afterStage) {
+        const p = point(slot, input, 'after-stage') as AfterStagePoint;
+        p.output = out;
+        p.durationMs = durationMs;
+        p.attempts = attempts;
+        const r = hooks.afterStage(p);
+        after = isThenable(r) ? await r : r;
+      }
       const again = target(after, i);
       if (again !== undefined) {
         ({ input, i } = restore(snapshots, again));
@@ -314,8 +326,10 @@ export async function runPipeline(spec: PipelineSpec, opts: RunOptions = {}): Pr
     return { input: s.input, i: j };
   }
 
-  function point(slot: Slot, input: Table): PointBase {
+  // Built as one literal of a fixed shape (no spreads): it is made for every hook call.
+  function point<K extends string | undefined = undefined>(slot: Slot, input: Table, kind?: K): PointBase & { kind: K } {
     return {
+      kind: kind as K,
       runId,
       ref: slot.ref,
       input,
@@ -444,6 +458,10 @@ export async function runPipeline(spec: PipelineSpec, opts: RunOptions = {}): Pr
       }
     }
   }
+}
+
+function isThenable<T>(v: T | PromiseLike<T>): v is PromiseLike<T> {
+  return typeof (v as { then?: unknown } | undefined)?.then === 'function';
 }
 
 /** A stage failed after its retries: keeps the stage's name in the message and the cause. */
