@@ -111,7 +111,13 @@ export async function runPipeline(spec: PipelineSpec, opts: RunOptions = {}): Pr
     monitor.handle(e);
     opts.onEvent?.(e);
   };
-  const signal = opts.signal ?? new AbortController().signal;
+  // The run's own signal, aborted with a CancelledError whatever reason the caller's had:
+  // stages see it directly as ctx.signal (no per-attempt signal without a timeout).
+  const runAbort = new AbortController();
+  const signal = runAbort.signal;
+  const onCallerAbort = (): void => runAbort.abort(new CancelledError());
+  if (opts.signal?.aborted) onCallerAbort();
+  else opts.signal?.addEventListener('abort', onCallerAbort, { once: true });
   const start = Date.now();
 
   const state: RunState = { runId, mode, model: undefined, tables: new Map(), states: {}, metrics: {}, reports: {} };
@@ -183,6 +189,7 @@ export async function runPipeline(spec: PipelineSpec, opts: RunOptions = {}): Pr
     failure = err;
   }
 
+  opts.signal?.removeEventListener('abort', onCallerAbort);
   const end = Date.now();
   emit({
     type: 'run-end',

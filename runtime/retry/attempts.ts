@@ -94,6 +94,9 @@ function runOneAttempt<T>(
   timeoutMs: number | undefined,
   outer: AbortSignal | undefined,
 ): Promise<T> {
+  // Without a timeout nothing but the outer signal can end a try, so the try uses that
+  // signal itself: no AbortController per attempt (the engine makes one try per stage).
+  if (timeoutMs === undefined || timeoutMs <= 0) return raceOuter(fn, attempt, outer);
   const controller = new AbortController();
   return new Promise<T>((resolve, reject) => {
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -125,6 +128,29 @@ function runOneAttempt<T>(
       },
       (error: unknown) => {
         finish();
+        reject(error);
+      },
+    );
+  });
+}
+
+const NEVER_ABORTED = new AbortController().signal;
+
+/** A try with no timeout: its signal is the outer one; it is abandoned when that aborts. */
+function raceOuter<T>(fn: (attempt: number, signal: AbortSignal) => Promise<T>, attempt: number, outer: AbortSignal | undefined): Promise<T> {
+  // Async wrapper: a synchronous throw in fn becomes a rejection like any other.
+  const running = (async () => fn(attempt, outer ?? NEVER_ABORTED))();
+  if (!outer) return running;
+  return new Promise<T>((resolve, reject) => {
+    const onOuterAbort = (): void => reject(cancelledBy(outer));
+    outer.addEventListener('abort', onOuterAbort, { once: true });
+    running.then(
+      (value) => {
+        outer.removeEventListener('abort', onOuterAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        outer.removeEventListener('abort', onOuterAbort);
         reject(error);
       },
     );

@@ -149,6 +149,23 @@ test('cancelling during an attempt rejects with CancelledError and aborts the at
     { signal: controller.signal },
   );
   await assert.rejects(run, CancelledError);
+  // Without a per-attempt timeout the attempt's signal is the outer signal itself.
+  assert.equal(attemptSignal?.aborted, true);
+});
+
+test('with a per-attempt timeout, cancelling aborts the attempt signal with a CancelledError', async () => {
+  const controller = new AbortController();
+  let attemptSignal: AbortSignal | undefined;
+  const run = runWithRetry(
+    (_attempt, signal) => {
+      attemptSignal = signal;
+      setImmediate(() => controller.abort());
+      return new Promise<never>(() => {});
+    },
+    { ...quick, timeoutMs: 60_000 },
+    { signal: controller.signal },
+  );
+  await assert.rejects(run, CancelledError);
   assert.equal(attemptSignal?.aborted, true);
   assert.ok(attemptSignal?.reason instanceof CancelledError);
 });
