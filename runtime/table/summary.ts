@@ -85,21 +85,17 @@ function summarizeNumbers(c: Extract<Column, { type: 'number' }>, topK: number):
   const present = new Float64Array(n - missing);
   // Missing slots as 0, to sum exactly as pandas does (see the file comment).
   const zeroFilled = missing ? new Float64Array(n) : c.values;
-  const counts = new Map<number, number>(); // insertion order = first appearance
   let j = 0;
   for (let i = 0; i < n; i++) {
     if (c.missing !== null && c.missing[i] === 1) continue;
     const v = c.values[i];
     present[j++] = v;
     if (missing) zeroFilled[i] = v;
-    counts.set(v, (counts.get(v) ?? 0) + 1);
   }
-  const top = [...counts]
-    .sort((a, b) => b[1] - a[1]) // stable: ties keep first-appearance order
-    .slice(0, topK)
-    .map(([value, count]) => ({ value, count }));
-  const summary: ColumnSummary = { name: c.name, type: 'number', missing, distinct: counts.size, top };
   const m = present.length;
+  const sorted = present.slice().sort();
+  const { distinct, top } = topNumbers(present, sorted, topK);
+  const summary: ColumnSummary = { name: c.name, type: 'number', missing, distinct, top };
   if (m === 0) return summary;
 
   summary.mean = pairwiseSum(zeroFilled, 0, n) / m;
@@ -111,11 +107,68 @@ function summarizeNumbers(c: Extract<Column, { type: 'number' }>, topK: number):
     for (let i = 0; i < m; i++) sq += (present[i] - avg) * (present[i] - avg);
     summary.std = Math.sqrt(sq / (m - 1));
   }
-  const sorted = present.slice().sort();
   summary.min = sorted[0];
   summary.max = sorted[m - 1];
   summary.quantiles = { p25: quantile(sorted, 0.25), p50: quantile(sorted, 0.5), p75: quantile(sorted, 0.75) };
   return summary;
+}
+
+/**
+ * Distinct count and the topK most frequent values, ties in order of first appearance
+ * (as pandas' value_counts). Counted from the sorted copy the quantiles need anyway, not
+ * with a hash map of every value: on a million distinct values that halves the summary.
+ * `present` is in row order, `sorted` the same values sorted (equal values adjacent; NaN
+ * counts as one value, and -0 as 0, like a Map key).
+ */
+function topNumbers(present: Float64Array, sorted: Float64Array, topK: number): { distinct: number; top: TopValue[] } {
+  const m = sorted.length;
+  const same = (a: number, b: number): boolean => a === b || (a !== a && b !== b);
+  // Runs of equal values: uniq[k] with cnt[k].
+  const uniq = new Float64Array(m);
+  const cnt = new Int32Array(m);
+  let d = 0;
+  for (let i = 0; i < m; i++) {
+    if (d > 0 && same(sorted[i], uniq[d - 1])) cnt[d - 1]++;
+    else {
+      uniq[d] = sorted[i];
+      cnt[d++] = 1;
+    }
+  }
+  if (topK === 0 || d === 0) return { distinct: d, top: [] };
+  // The K-th largest count: values counted more are all in; values counted exactly that
+  // many fill the rest in order of first appearance.
+  const best: number[] = [];
+  for (let k = 0; k < d; k++) {
+    if (best.length < topK) best.push(cnt[k]);
+    else if (cnt[k] > best[best.length - 1]) best[best.length - 1] = cnt[k];
+    else continue;
+    best.sort((a, b) => b - a);
+  }
+  const threshold = best[best.length - 1];
+  const indexOf = (v: number): number => {
+    if (v !== v) return d - 1; // NaN sorts last
+    let lo = 0;
+    let hi = d - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (uniq[mid] < v) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+  const seen = new Uint8Array(d);
+  const above: { value: number; count: number }[] = [];
+  const ties: { value: number; count: number }[] = [];
+  for (let i = 0; i < m; i++) {
+    const k = indexOf(present[i]);
+    if (seen[k] || cnt[k] < threshold) continue;
+    seen[k] = 1;
+    const value = uniq[k] === 0 ? 0 : uniq[k]; // -0 and 0 are one value, shown as 0
+    if (cnt[k] > threshold) above.push({ value, count: cnt[k] });
+    else if (ties.length < topK) ties.push({ value, count: cnt[k] });
+  }
+  above.sort((a, b) => b.count - a.count); // stable: first appearance among equal counts
+  return { distinct: d, top: [...above, ...ties].slice(0, topK) };
 }
 
 /** numpy's pairwise_sum: exact same grouping, so the rounding matches numpy's. */

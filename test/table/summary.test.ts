@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { summarizeColumn, summarizeTable } from '../../runtime/table/summary';
 import { Table, categoryColumn, numberColumn } from '../../runtime/table/table';
 
@@ -68,4 +69,24 @@ test('summarizeTable reports shape, bytes and one summary per column', () => {
     ['x', 'number', 2, 1],
     ['c', 'category', 4, 1],
   ]);
+});
+
+test('top values and distinct count match a plain Map count on random columns (ties by first appearance)', () => {
+  fc.assert(
+    fc.property(
+      fc.array(fc.oneof(fc.integer({ min: -3, max: 3 }), fc.constantFrom(NaN, -0, 0, 0.5)), { maxLength: 200 }),
+      fc.integer({ min: 0, max: 6 }),
+      (values, topK) => {
+        const counts = new Map<number, number>();
+        for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
+        const expected = [...counts].sort((a, b) => b[1] - a[1]).slice(0, topK).map(([value, count]) => ({ value, count }));
+        // NaN would be missing in a column built from numbers, so keep it as a plain value here.
+        const col = { type: 'number' as const, name: 'x', values: Float64Array.from(values), missing: null };
+        const s = summarizeColumn(col, { topK });
+        assert.equal(s.distinct, counts.size);
+        assert.deepEqual(s.top, expected);
+      },
+    ),
+    { numRuns: 500 },
+  );
 });
