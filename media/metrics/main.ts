@@ -163,7 +163,12 @@ function categoryChart(body: HTMLElement, names: string[], series: Series[], yLa
         grid: { show: false },
         ticks: { stroke: t.grid },
         splits: (u: uPlot) => categorySplits(u, names.length),
-        values: (_u, splits) => splits.map((i) => truncate(names[i] ?? '', 14)),
+        // Unrotated labels share the width: shorten them to their slot (about 7 px a
+        // character) so neighbours never overlap in a narrow panel.
+        values: (u, splits) => {
+          const chars = names.length > 8 ? 14 : Math.max(4, Math.min(14, Math.floor((u.width - 80) / Math.max(1, names.length) / 7)));
+          return splits.map((i) => truncate(names[i] ?? '', chars));
+        },
         rotate: names.length > 8 ? -30 : 0,
         size: names.length > 8 ? 60 : 36,
       } as uPlot.Axis,
