@@ -13,7 +13,7 @@ export async function runCommand(args: CliArgs, out: Out): Promise<number> {
   const mode = args.mode ?? 'train';
   if (mode !== 'train' && mode !== 'inference') throw new UsageError(`--mode must be 'train' or 'inference', not '${mode}'`);
   if (args.version !== undefined && mode !== 'inference') throw new UsageError(`--version only applies to --mode inference`);
-  const { spec, store } = await loadSpec(args, { checkData: !args.data, mode });
+  const { spec, store } = await loadSpec(args, { checkData: !args.data, mode, loadModules: true });
 
   const tty = Boolean(process.stderr.isTTY) && !args.json;
   const view = args.json ? undefined : new ProgressView({ tty, color: tty && args.color, write: (s) => out.err(s), columns: process.stderr.columns });

@@ -10,10 +10,22 @@ export interface Out {
   err(s: string): void;
 }
 
-export async function loadSpec(args: CliArgs, opts: { checkData?: boolean; mode?: 'train' | 'inference' } = {}): Promise<{ spec: PipelineSpec; store: Store }> {
+/**
+ * The pipeline's spec and store. Only `run` loads (compiles) user stage modules: the
+ * commands that read the store need just the pipeline's name and store folder.
+ */
+export async function loadSpec(
+  args: CliArgs,
+  opts: { checkData?: boolean; mode?: 'train' | 'inference'; loadModules?: boolean } = {},
+): Promise<{ spec: PipelineSpec; store: Store }> {
   const f = args.positionals[0];
   if (!f) throw new UsageError(`'plumb ${args.command}' needs a pipeline file`);
-  const spec = await loadPipeline(path.resolve(f), { overrides: args.set, checkData: opts.checkData ?? false, mode: opts.mode });
+  const spec = await loadPipeline(path.resolve(f), {
+    overrides: args.set,
+    checkData: opts.checkData ?? false,
+    mode: opts.mode,
+    loadModules: opts.loadModules ?? false,
+  });
   const store = new Store(args.store ? path.resolve(args.store) : spec.store);
   return { spec, store };
 }

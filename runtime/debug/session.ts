@@ -206,6 +206,7 @@ export class DebugSession {
         store: config.store ? new Store(path.resolve(path.dirname(spec.file), config.store)) : undefined,
         data: config.data,
         controller: config.noDebug ? undefined : this.controller(),
+        monitor: this.monitor,
         onEvent: (e) => this.onEngineEvent(e),
       });
       status = result.status;
@@ -621,8 +622,8 @@ export class DebugSession {
 
   // ---- engine events ------------------------------------------------------------------
 
+  // The engine records every event in this.monitor (passed to runPipeline) before this runs.
   private onEngineEvent(e: EngineEvent): void {
-    this.monitor.handle(e);
     if (e.type === 'progress' || e.type === 'step') this.monitorThrottle.push(`${e.type}:${e.ref.index}`, e);
     else {
       // Pending progress/step values belong before the stage's end; metrics and logs may pass them.

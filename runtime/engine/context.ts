@@ -37,7 +37,7 @@ export interface ContextDeps {
   emit: (e: EngineEvent) => void;
   controller: Controller | undefined;
   /** Builds the point the controller sees at an inner step. */
-  point: () => PointBase;
+  point: <K extends string>(kind: K) => PointBase & { kind: K };
 }
 
 export function makeContext(deps: ContextDeps, attempt: number, signal: AbortSignal): StageContext {
@@ -80,7 +80,7 @@ export function makeContext(deps: ContextDeps, attempt: number, signal: AbortSig
       const index = stepIndex++;
       emit({ type: 'step', runId, ref, time: Date.now(), label, index, values });
       if (deps.controller?.atStep) {
-        const d = await deps.controller.atStep({ ...deps.point(), kind: 'step', label, index, values });
+        const d = await deps.controller.atStep(Object.assign(deps.point('step'), { label, index, values }));
         // The controller abandons the stage (restart it, go back, stop): unwind out of it.
         if (d && d.action !== 'continue') throw new StageInterrupt(d);
       }

@@ -5,11 +5,10 @@
 // table, side tables, model, fitted states); tables are immutable, so a snapshot is a
 // handful of references. That is what lets a controller re-run a stage from its cached
 // input or go back to an earlier stage.
-import { createHash, randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import { Table } from '../table/table';
-import { readTable } from '../table/io';
+import { readTableAndHash } from '../table/io';
 import type { Json, Mode, StageDef } from '../stages/types';
 import { builtinStages } from '../stages/registry';
 import { loadUserStage } from '../stages/user';
@@ -32,8 +31,10 @@ export interface RunOptions {
   store?: Store | false;
   controller?: Controller;
   signal?: AbortSignal;
-  /** Every engine event, as it happens. */
+  /** Every engine event, as it happens (after the monitor has recorded it). */
   onEvent?: (event: EngineEvent) => void;
+  /** The Monitor that records this run; pass one to read the live record during the run. */
+  monitor?: Monitor;
   /** Input data file instead of the pipeline's `data:` entry. */
   data?: string;
   /** End the run successfully after this stage (no version is saved). */
@@ -98,15 +99,11 @@ export async function resolveStages(specs: StageSpec[]): Promise<StageDef[]> {
   );
 }
 
-export async function hashFile(file: string): Promise<string> {
-  return createHash('sha256').update(await readFile(file)).digest('hex');
-}
-
 export async function runPipeline(spec: PipelineSpec, opts: RunOptions = {}): Promise<RunResult> {
   const mode: Mode = opts.mode ?? 'train';
   const runId = opts.runId ?? newRunId();
   const store = opts.store === false ? undefined : (opts.store ?? new Store(spec.store));
-  const monitor = new Monitor();
+  const monitor = opts.monitor ?? new Monitor();
   const emit = (e: EngineEvent): void => {
     monitor.handle(e);
     opts.onEvent?.(e);
@@ -164,9 +161,7 @@ export async function runPipeline(spec: PipelineSpec, opts: RunOptions = {}): Pr
 
     const dataFile = opts.data ? path.resolve(opts.data) : mode === 'inference' ? (spec.data.inference ?? spec.data.train) : spec.data.train;
     if (dataFile) {
-      const [table, hash] = await Promise.all([readTable(dataFile), hashFile(dataFile)]);
-      output = table;
-      dataHash = hash;
+      ({ table: output, sha256: dataHash } = await readTableAndHash(dataFile));
     }
 
     output = await runSlots(slots, output);
@@ -272,12 +267,9 @@ export async function runPipeline(spec: PipelineSpec, opts: RunOptions = {}): Pr
           }
         }
         const err = e instanceof Error ? e : new Error(String(e));
-        const failed = await opts.controller?.stageFailed?.({
-          ...point(slot, input),
-          kind: 'stage-failed',
-          error: err,
-          attempts: attemptsOf(err)?.length ?? 1,
-        });
+        const failed = await opts.controller?.stageFailed?.(
+          Object.assign(point(slot, input, 'stage-failed'), { error: err, attempts: attemptsOf(err)?.length ?? 1 }),
+        );
         const back = target(failed, i);
         if (back !== undefined) {
           ({ input, i } = restore(snapshots, back));
@@ -363,7 +355,7 @@ export async function runPipeline(spec: PipelineSpec, opts: RunOptions = {}): Pr
       target: spec.target,
       emit,
       controller: opts.controller,
-      point: () => point(slot, input),
+      point: <K extends string>(kind: K) => point(slot, input, kind),
     };
     try {
       const { value, attempts } = await runWithRetry(
@@ -376,13 +368,9 @@ export async function runPipeline(spec: PipelineSpec, opts: RunOptions = {}): Pr
           signal,
           passThrough: (e) => e instanceof StageInterrupt,
           beforeRetry: async (record, error) => {
-            const d = await opts.controller?.retryAttempt?.({
-              ...point(slot, input),
-              kind: 'retry',
-              error,
-              attempt: record.attempt,
-              delayMs: record.delayMs ?? 0,
-            });
+            const d = await opts.controller?.retryAttempt?.(
+              Object.assign(point(slot, input, 'retry'), { error, attempt: record.attempt, delayMs: record.delayMs ?? 0 }),
+            );
             if (d && d.action !== 'continue') throw new StageInterrupt(d);
           },
           onAttemptStart: (attempt) => emit({ type: 'attempt-start', runId, ref, attempt, time: Date.now() }),

@@ -1,27 +1,39 @@
-// Atomic file writes: readers see either the old file or the complete new one, never
-// a half-written file, even if the process dies mid-write. The data goes to a temp
-// file in the same directory (rename is only atomic within one file system), is
-// fsynced, renamed over the target, and then the directory is fsynced so the rename
-// itself survives a crash.
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+// Crash-safe file writes, shared by the store and the table writers.
+//
+// Pattern: write a temp file in the destination directory (same file system, so the final
+// step is atomic), fsync it, then rename (replace) or link (claim: fails if the name is
+// taken) it into place and fsync the directory so the new name itself survives a power
+// cut. On any failure the temp file is removed and an existing target is untouched; a
+// crash can only leave a `.tmp-*` file, which the store's readers ignore and gc sweeps.
 import { randomBytes } from 'node:crypto';
+import * as fsSync from 'node:fs';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
 
-function tempPathFor(target: string): string {
-  const dir = path.dirname(target);
-  const base = path.basename(target);
-  return path.join(dir, `.${base}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`);
+const TEMP_PREFIX = '.tmp-';
+
+export interface AtomicWriteOptions {
+  /** Create missing parent folders first (default false: a missing folder is an error). */
+  createDirs?: boolean;
 }
 
-async function fsyncDir(dir: string): Promise<void> {
-  // Some platforms (Windows) cannot open or fsync a directory; the rename already
-  // happened, so a failure here only weakens durability, never correctness.
-  let handle: fs.promises.FileHandle | undefined;
+export function isTempName(name: string): boolean {
+  return name.startsWith(TEMP_PREFIX);
+}
+
+export function tempPathFor(target: string): string {
+  const name = `${TEMP_PREFIX}${process.pid}-${randomBytes(6).toString('hex')}-${path.basename(target)}`;
+  return path.join(path.dirname(target), name);
+}
+
+/** Best-effort directory fsync; some platforms (Windows) cannot open directories. */
+export async function fsyncDir(dir: string): Promise<void> {
+  let handle: fs.FileHandle | undefined;
   try {
-    handle = await fs.promises.open(dir, 'r');
+    handle = await fs.open(dir, 'r');
     await handle.sync();
   } catch {
-    /* best effort */
+    // Not supported here; the rename is still atomic, only its durability is weaker.
   } finally {
     await handle?.close().catch(() => undefined);
   }
@@ -30,55 +42,100 @@ async function fsyncDir(dir: string): Promise<void> {
 function fsyncDirSync(dir: string): void {
   let fd: number | undefined;
   try {
-    fd = fs.openSync(dir, 'r');
-    fs.fsyncSync(fd);
+    fd = fsSync.openSync(dir, 'r');
+    fsSync.fsyncSync(fd);
   } catch {
-    /* best effort, see fsyncDir */
+    // best effort, see fsyncDir
   } finally {
-    if (fd !== undefined) fs.closeSync(fd);
+    if (fd !== undefined) fsSync.closeSync(fd);
   }
 }
 
-/** Write `data` to `target` atomically. On failure the temp file is removed and any existing file is untouched. */
-export async function writeFileAtomic(target: string, data: string | Uint8Array): Promise<void> {
-  const tmp = tempPathFor(target);
-  let handle: fs.promises.FileHandle | undefined;
+/**
+ * Writes bytes as they are, in as few write(2) calls as the OS allows (one for anything
+ * under 2 GB). FileHandle.writeFile would split them into 512 KiB writes.
+ */
+export async function writeAll(handle: fs.FileHandle, data: Uint8Array): Promise<void> {
+  let done = 0;
+  while (done < data.byteLength) {
+    const { bytesWritten } = await handle.write(data, done, data.byteLength - done);
+    done += bytesWritten;
+  }
+}
+
+/** Writes `data` to a fresh temp file beside `target`, fsynced, and returns its path. */
+export async function writeTemp(target: string, data: Uint8Array | string, opts: AtomicWriteOptions = {}): Promise<string> {
+  if (opts.createDirs) await fs.mkdir(path.dirname(target), { recursive: true });
+  const temp = tempPathFor(target);
+  let handle: fs.FileHandle | undefined;
   try {
-    handle = await fs.promises.open(tmp, 'wx');
-    await handle.writeFile(data);
+    handle = await fs.open(temp, 'wx');
+    if (typeof data === 'string') await handle.writeFile(data);
+    else await writeAll(handle, data);
     await handle.sync();
     await handle.close();
     handle = undefined;
-    await fs.promises.rename(tmp, target);
+    return temp;
   } catch (e) {
     await handle?.close().catch(() => undefined);
-    await fs.promises.rm(tmp, { force: true }).catch(() => undefined);
+    await fs.rm(temp, { force: true }).catch(() => undefined);
+    throw e;
+  }
+}
+
+/** Replaces `target` atomically: readers see the old content or the new, never a mix. */
+export async function writeFileAtomic(target: string, data: Uint8Array | string, opts: AtomicWriteOptions = {}): Promise<void> {
+  const temp = await writeTemp(target, data, opts);
+  try {
+    await fs.rename(temp, target);
+  } catch (e) {
+    await fs.rm(temp, { force: true }).catch(() => undefined);
     throw e;
   }
   await fsyncDir(path.dirname(target));
 }
 
 /** Synchronous variant of writeFileAtomic, same guarantees. */
-export function writeFileAtomicSync(target: string, data: string | Uint8Array): void {
-  const tmp = tempPathFor(target);
+export function writeFileAtomicSync(target: string, data: Uint8Array | string, opts: AtomicWriteOptions = {}): void {
+  if (opts.createDirs) fsSync.mkdirSync(path.dirname(target), { recursive: true });
+  const temp = tempPathFor(target);
   let fd: number | undefined;
   try {
-    fd = fs.openSync(tmp, 'wx');
-    fs.writeFileSync(fd, data);
-    fs.fsyncSync(fd);
-    fs.closeSync(fd);
+    fd = fsSync.openSync(temp, 'wx');
+    fsSync.writeFileSync(fd, data);
+    fsSync.fsyncSync(fd);
+    fsSync.closeSync(fd);
     fd = undefined;
-    fs.renameSync(tmp, target);
+    fsSync.renameSync(temp, target);
   } catch (e) {
     if (fd !== undefined) {
       try {
-        fs.closeSync(fd);
+        fsSync.closeSync(fd);
       } catch {
-        /* already failing */
+        // already failing
       }
     }
-    fs.rmSync(tmp, { force: true });
+    fsSync.rmSync(temp, { force: true });
     throw e;
   }
   fsyncDirSync(path.dirname(target));
+}
+
+/**
+ * Creates `target` with `data` only if nothing has that name yet (parent folders are
+ * created). Returns false, leaving the existing file alone, when the name is taken, e.g.
+ * by another process: this is how concurrent savers claim distinct version numbers.
+ */
+export async function createFileExclusive(target: string, data: Uint8Array | string): Promise<boolean> {
+  const temp = await writeTemp(target, data, { createDirs: true });
+  try {
+    await fs.link(temp, target);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw e;
+  } finally {
+    await fs.rm(temp, { force: true }).catch(() => undefined);
+  }
+  await fsyncDir(path.dirname(target));
+  return true;
 }

@@ -96,61 +96,41 @@ function runOneAttempt<T>(
 ): Promise<T> {
   // Without a timeout nothing but the outer signal can end a try, so the try uses that
   // signal itself: no AbortController per attempt (the engine makes one try per stage).
-  if (timeoutMs === undefined || timeoutMs <= 0) return raceOuter(fn, attempt, outer);
+  if (timeoutMs === undefined || timeoutMs <= 0) return raceSignal(fn, attempt, outer);
   const controller = new AbortController();
-  return new Promise<T>((resolve, reject) => {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const finish = (): void => {
-      if (timer !== undefined) clearTimeout(timer);
-      outer?.removeEventListener('abort', onOuterAbort);
-    };
-    const onOuterAbort = (): void => {
-      const err = cancelledBy(outer!);
-      controller.abort(err);
-      finish();
-      reject(err);
-    };
-    outer?.addEventListener('abort', onOuterAbort, { once: true });
-    if (timeoutMs !== undefined && timeoutMs > 0) {
-      timer = setTimeout(() => {
-        const err = new TimeoutError(`attempt ${attempt} of ${maxAttempts} timed out after ${timeoutMs} ms`);
-        controller.abort(err);
-        finish();
-        reject(err);
-      }, timeoutMs);
-    }
-    // Async wrapper: a synchronous throw in fn becomes a rejection like any other.
-    const running = (async () => fn(attempt, controller.signal))();
-    running.then(
-      (value) => {
-        finish();
-        resolve(value);
-      },
-      (error: unknown) => {
-        finish();
-        reject(error);
-      },
-    );
+  const onOuterAbort = (): void => controller.abort(cancelledBy(outer!));
+  outer?.addEventListener('abort', onOuterAbort, { once: true });
+  const timer = setTimeout(
+    () => controller.abort(new TimeoutError(`attempt ${attempt} of ${maxAttempts} timed out after ${timeoutMs} ms`)),
+    timeoutMs,
+  );
+  return raceSignal(fn, attempt, controller.signal).finally(() => {
+    clearTimeout(timer);
+    outer?.removeEventListener('abort', onOuterAbort);
   });
 }
 
 const NEVER_ABORTED = new AbortController().signal;
 
-/** A try with no timeout: its signal is the outer one; it is abandoned when that aborts. */
-function raceOuter<T>(fn: (attempt: number, signal: AbortSignal) => Promise<T>, attempt: number, outer: AbortSignal | undefined): Promise<T> {
+/**
+ * Runs one try with `signal` as its signal. When the signal aborts the try is abandoned
+ * at once — rejecting with the TimeoutError or CancelledError that aborted it — even if
+ * `fn` ignores its signal.
+ */
+function raceSignal<T>(fn: (attempt: number, signal: AbortSignal) => Promise<T>, attempt: number, signal: AbortSignal | undefined): Promise<T> {
   // Async wrapper: a synchronous throw in fn becomes a rejection like any other.
-  const running = (async () => fn(attempt, outer ?? NEVER_ABORTED))();
-  if (!outer) return running;
+  const running = (async () => fn(attempt, signal ?? NEVER_ABORTED))();
+  if (!signal) return running;
   return new Promise<T>((resolve, reject) => {
-    const onOuterAbort = (): void => reject(cancelledBy(outer));
-    outer.addEventListener('abort', onOuterAbort, { once: true });
+    const onAbort = (): void => reject(signal.reason instanceof TimeoutError ? signal.reason : cancelledBy(signal));
+    signal.addEventListener('abort', onAbort, { once: true });
     running.then(
       (value) => {
-        outer.removeEventListener('abort', onOuterAbort);
+        signal.removeEventListener('abort', onAbort);
         resolve(value);
       },
       (error: unknown) => {
-        outer.removeEventListener('abort', onOuterAbort);
+        signal.removeEventListener('abort', onAbort);
         reject(error);
       },
     );

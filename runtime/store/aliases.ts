@@ -4,7 +4,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { StoreError } from '../errors';
-import { isTempName, writeFileAtomic } from './atomic';
+import { isTempName, writeFileAtomic } from '../fs/atomic';
 import { checkName } from './names';
 import { readdirOrEmpty } from './objects';
 import type { DamagedFile } from './versions';
@@ -60,7 +60,7 @@ export class AliasTable {
   }
 
   async set(alias: string, version: number): Promise<void> {
-    await writeFileAtomic(this.pathOf(alias), `${version}\n`);
+    await writeFileAtomic(this.pathOf(alias), `${version}\n`, { createDirs: true });
   }
 
   /** Returns false if the alias did not exist. */

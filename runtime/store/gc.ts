@@ -12,7 +12,7 @@
 
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { isTempName } from './atomic';
+import { isTempName } from '../fs/atomic';
 import { acquireLock } from './lock';
 import { ARTIFACT_NAMES } from './manifest';
 import { readdirOrEmpty, type ObjectStore } from './objects';

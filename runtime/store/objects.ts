@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { StoreError } from '../errors';
-import { fsyncDir, isTempName, tempPathFor, writeAll, writeFileAtomic } from './atomic';
+import { fsyncDir, isTempName, tempPathFor, writeAll, writeFileAtomic } from '../fs/atomic';
 import { checkObjectId, isObjectId } from './names';
 
 export function sha256Hex(bytes: Uint8Array): string {
@@ -55,7 +55,7 @@ export class ObjectStore {
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
     }
-    await writeFileAtomic(file, bytes);
+    await writeFileAtomic(file, bytes, { createDirs: true });
     return { id, written: true };
   }
 

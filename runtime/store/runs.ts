@@ -4,7 +4,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { StoreError } from '../errors';
-import { writeFileAtomic } from './atomic';
+import { writeFileAtomic } from '../fs/atomic';
 import { canonicalJson, parseJsonFile } from './canonical';
 import { checkName } from './names';
 import { readdirOrEmpty } from './objects';
@@ -31,7 +31,7 @@ export class RunTable {
     if (record === null || typeof record !== 'object' || Array.isArray(record)) {
       throw new StoreError('a run record must be an object with a runId', 'bad-name');
     }
-    await writeFileAtomic(this.pathOf(record.runId), canonicalJson(record));
+    await writeFileAtomic(this.pathOf(record.runId), canonicalJson(record), { createDirs: true });
   }
 
   async get(runId: string): Promise<RunRecord | undefined> {

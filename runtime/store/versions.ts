@@ -13,7 +13,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { StoreError } from '../errors';
-import { createFileExclusive, writeFileAtomic } from './atomic';
+import { createFileExclusive, writeFileAtomic } from '../fs/atomic';
 import { canonicalJson, parseJsonFile } from './canonical';
 import { decodeIndex, encodeIndex } from './catalog-index';
 import { readManifest, type VersionManifest } from './manifest';
@@ -148,7 +148,7 @@ export class VersionCatalog {
   private async saveIndex(known: Map<number, VersionManifest>): Promise<void> {
     const manifests = [...known.values()].sort((a, b) => a.version - b.version);
     try {
-      await writeFileAtomic(this.indexFile, JSON.stringify(encodeIndex(this.pipeline, manifests)));
+      await writeFileAtomic(this.indexFile, JSON.stringify(encodeIndex(this.pipeline, manifests)), { createDirs: true });
     } catch {
       // Best effort: a read-only store still lists, just without the speed-up.
     }

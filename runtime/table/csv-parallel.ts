@@ -60,15 +60,18 @@ export function packColumns(t: Table): { columns: PackedColumn[]; transfer: Arra
 export async function readCsvParallel(file: string, opts: CsvOptions = {}): Promise<Table> {
   let bytes: Uint8Array;
   try {
-    bytes = await readShared(file);
+    bytes = await readCsvBytes(file);
   } catch (e) {
     throw fileError(file, e);
   }
   return parseCsvParallel(bytes, { ...opts, file });
 }
 
-/** The file's bytes in a SharedArrayBuffer when big enough to split, else a plain buffer. */
-async function readShared(file: string): Promise<Uint8Array> {
+/**
+ * A CSV file's bytes, ready for parseCsvParallel: in a SharedArrayBuffer when big enough
+ * to split across workers, else a plain buffer.
+ */
+export async function readCsvBytes(file: string): Promise<Uint8Array> {
   const fh = await fs.promises.open(file, 'r');
   try {
     const size = (await fh.stat()).size;

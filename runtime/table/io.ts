@@ -2,9 +2,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DataError } from '../errors';
-import { readArrow, writeArrow } from './arrow';
-import { type CsvOptions, readCsv, writeCsv } from './csv';
-import { readJson, writeJson } from './json';
+import { createHash } from 'node:crypto';
+import { tableFromArrowIPC, writeArrow } from './arrow';
+import { type CsvOptions, fileError, writeCsv } from './csv';
+import { parseCsvParallel, readCsvBytes } from './csv-parallel';
+import { parseJson, writeJson } from './json';
 import type { Table } from './table';
 
 export type TableFormat = 'csv' | 'json' | 'arrow';
@@ -40,10 +42,33 @@ function formatOf(file: string, explicit: TableFormat | undefined): { format: Ta
 }
 
 export async function readTable(file: string, opts: ReadTableOptions = {}): Promise<Table> {
-  const { format, delimiter } = formatOf(file, opts.format);
-  if (format === 'csv') return readCsv(file, { delimiter: opts.delimiter ?? delimiter, missing: opts.missing });
-  if (format === 'json') return readJson(file);
-  return readArrow(file);
+  const known = formatOf(file, opts.format);
+  return parseBytes(await readBytes(file, known.format), file, known, opts);
+}
+
+/**
+ * The table in `file` and the sha256 of the very bytes it was parsed from: one read of
+ * the file serves both the data and its lineage hash.
+ */
+export async function readTableAndHash(file: string, opts: ReadTableOptions = {}): Promise<{ table: Table; sha256: string }> {
+  const known = formatOf(file, opts.format);
+  const bytes = await readBytes(file, known.format);
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  return { table: await parseBytes(bytes, file, known, opts), sha256 };
+}
+
+async function readBytes(file: string, format: TableFormat): Promise<Uint8Array> {
+  try {
+    return format === 'csv' ? await readCsvBytes(file) : await fs.promises.readFile(file);
+  } catch (e) {
+    throw fileError(file, e);
+  }
+}
+
+async function parseBytes(bytes: Uint8Array, file: string, known: { format: TableFormat; delimiter?: string }, opts: ReadTableOptions): Promise<Table> {
+  if (known.format === 'csv') return parseCsvParallel(bytes, { delimiter: opts.delimiter ?? known.delimiter, missing: opts.missing, file });
+  if (known.format === 'json') return parseJson(bytes, { file });
+  return tableFromArrowIPC(bytes, { file });
 }
 
 /** Write atomically, creating parent folders as needed. */
