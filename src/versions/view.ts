@@ -63,6 +63,15 @@ export function registerVersionExplorer(log: vscode.OutputChannel): vscode.Dispo
     log.appendLine(`[versions] ${what}: ${message}`);
     void vscode.window.showErrorMessage(`Plumb: ${what}: ${message}`);
   };
+  // A click on a tree item's action while the tree re-renders (a run just saved a version)
+  // reaches the command without its element; fall back to the selected version instead of
+  // failing, and say so when there is none.
+  const target = (n: unknown): VersionLike | undefined => {
+    const isVersionLike = (x: unknown): x is VersionLike => typeof x === 'object' && x !== null && ((x as VersionNode).kind === 'version' || (x as VersionNode).kind === 'artifact');
+    const chosen = isVersionLike(n) ? n : view.selection.find(isVersionLike);
+    if (!chosen) void vscode.window.showInformationMessage('Plumb: select a version in the Plumb sidebar first.');
+    return chosen;
+  };
   const viewOf = (n: VersionLike): VersionView => (n.kind === 'artifact' ? n.artifact : 'version');
   const title = (n: VersionLike, a: number, b: number) => `${n.location.name} ${viewOf(n)}: v${a} ↔ v${b}`;
   const diff = (n: VersionLike, other: number) =>
@@ -72,7 +81,9 @@ export function registerVersionExplorer(log: vscode.OutputChannel): vscode.Dispo
     ['plumb.versions.refresh', () => tree.refresh()],
     [
       'plumb.versions.open',
-      async (n: VersionLike) => {
+      async (arg?: VersionLike) => {
+        const n = target(arg);
+        if (!n) return;
         const doc = await vscode.workspace.openTextDocument(docUri(n.location, n.manifest.version, viewOf(n)));
         await vscode.languages.setTextDocumentLanguage(doc, 'json');
         await vscode.window.showTextDocument(doc, { preview: true });
@@ -80,7 +91,9 @@ export function registerVersionExplorer(log: vscode.OutputChannel): vscode.Dispo
     ],
     [
       'plumb.versions.compareWithPrevious',
-      async (n: VersionLike) => {
+      async (arg?: VersionLike) => {
+        const n = target(arg);
+        if (!n) return;
         const prev = await tree.previousVersion(n.location, n.manifest.version);
         if (!prev) return void vscode.window.showInformationMessage(`Plumb: v${n.manifest.version} is the first version of ${n.location.name}.`);
         await diff(n, prev.version);
@@ -88,7 +101,9 @@ export function registerVersionExplorer(log: vscode.OutputChannel): vscode.Dispo
     ],
     [
       'plumb.versions.compareWith',
-      async (n: VersionLike) => {
+      async (arg?: VersionLike) => {
+        const n = target(arg);
+        if (!n) return;
         const list = await tree.store(n.location.store).listVersions(n.location.name, { skipDamaged: true });
         const picks = list.filter((v) => v.version !== n.manifest.version).reverse().map((v) => ({ label: `v${v.version}`, description: v.aliases?.join(', '), version: v.version }));
         if (!picks.length) return void vscode.window.showInformationMessage('Plumb: there is no other version to compare with.');
@@ -98,7 +113,9 @@ export function registerVersionExplorer(log: vscode.OutputChannel): vscode.Dispo
     ],
     [
       'plumb.versions.tag',
-      async (n: VersionLike) => {
+      async (arg?: VersionLike) => {
+        const n = target(arg);
+        if (!n) return;
         const alias = await vscode.window.showInputBox({
           prompt: `Alias for v${n.manifest.version} of ${n.location.name} (moves it if it exists)`,
           placeHolder: 'champion',
@@ -115,7 +132,9 @@ export function registerVersionExplorer(log: vscode.OutputChannel): vscode.Dispo
     ],
     [
       'plumb.versions.untag',
-      async (n: VersionLike) => {
+      async (arg?: VersionLike) => {
+        const n = target(arg);
+        if (!n) return;
         const aliases = n.manifest.aliases ?? [];
         const alias = aliases.length === 1 ? aliases[0] : await vscode.window.showQuickPick(aliases, { placeHolder: 'Alias to remove' });
         if (!alias) return;
@@ -129,7 +148,9 @@ export function registerVersionExplorer(log: vscode.OutputChannel): vscode.Dispo
     ],
     [
       'plumb.versions.delete',
-      async (n: VersionLike) => {
+      async (arg?: VersionLike) => {
+        const n = target(arg);
+        if (!n) return;
         const v = n.manifest.version;
         const aliases = n.manifest.aliases?.length ? ` and its aliases (${n.manifest.aliases.join(', ')})` : '';
         const ok = await vscode.window.showWarningMessage(
@@ -146,8 +167,8 @@ export function registerVersionExplorer(log: vscode.OutputChannel): vscode.Dispo
         }
       },
     ],
-    ['plumb.versions.runInference', (n: VersionLike) => runInference(n, true)],
-    ['plumb.versions.debugInference', (n: VersionLike) => runInference(n, false)],
+    ['plumb.versions.runInference', (arg?: VersionLike) => { const n = target(arg); return n && runInference(n, true); }],
+    ['plumb.versions.debugInference', (arg?: VersionLike) => { const n = target(arg); return n && runInference(n, false); }],
   ];
 
   async function runInference(n: VersionLike, noDebug: boolean): Promise<void> {

@@ -9,8 +9,8 @@ import { Store } from '../../runtime/store/store';
 import { locatePipelines } from '../../src/versions/locate';
 import { VersionTreeProvider, headlineMetric, type VersionNode } from '../../src/versions/tree';
 import { VersionDocumentProvider } from '../../src/versions/content';
-import { aliasProblem } from '../../src/versions/view';
-import type { TreeItem } from './vscode-stub';
+import { aliasProblem, registerVersionExplorer } from '../../src/versions/view';
+import { calls, registered, reset, state, type TreeItem } from './vscode-stub';
 
 async function fixture() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'plumb-tree-'));
@@ -104,4 +104,35 @@ test('headline metric prefers accuracy, then the first name', () => {
   assert.deepEqual(headlineMetric({ loss: 0.2, accuracy: 0.9 }), ['accuracy', 0.9]);
   assert.deepEqual(headlineMetric({ zeta: 1, beta: 2 }), ['beta', 2]);
   assert.equal(headlineMetric({}), undefined);
+});
+
+test('a version command that arrives without its tree element uses the selection, or says what to do', async () => {
+  const f = await fixture();
+  reset();
+  const log = { appendLine() {} } as never;
+  const disposables = registerVersionExplorer(log);
+  try {
+    const compare = registered.get('plumb.versions.compareWithPrevious')!;
+    // No element (the tree re-rendered under the click) and nothing selected: a message, no exception.
+    await compare(undefined);
+    assert.deepEqual(calls.infos, ['Plumb: select a version in the Plumb sidebar first.']);
+    assert.deepEqual(calls.errors, []);
+
+    // With v2 selected, the same call compares v1 with v2.
+    const [location] = await locatePipelines([f.file]);
+    const tree = new VersionTreeProvider(async () => [location]);
+    const [toy] = await tree.getChildren();
+    const [v2] = await tree.getChildren(toy);
+    state.treeSelection = [v2];
+    await compare(undefined);
+    const diff = calls.executed.find((c) => c.id === 'vscode.diff');
+    assert.ok(diff, 'vscode.diff was not executed');
+    const q = encodeURIComponent(location.store);
+    assert.deepEqual(diff.args.slice(0, 2).map(String), [`plumb-version:/toy/v1/version.json?${q}`, `plumb-version:/toy/v2/version.json?${q}`]);
+    assert.equal(diff.args[2], 'toy version: v1 ↔ v2');
+  } finally {
+    for (const d of disposables) d.dispose();
+    reset();
+    f.cleanup();
+  }
 });

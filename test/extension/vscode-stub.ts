@@ -3,17 +3,24 @@
 // that show UI are recorded in `calls` so tests can assert on them.
 import * as path from 'node:path';
 
-export const calls = { errors: [] as string[], infos: [] as string[], startDebugging: [] as unknown[] };
+export const calls = { errors: [] as string[], infos: [] as string[], startDebugging: [] as unknown[], executed: [] as { id: string; args: unknown[] }[] };
 export const state = {
   isTrusted: true,
   activeTextEditor: undefined as undefined | { document: { uri: Uri; languageId: string } },
   settings: {} as Record<string, unknown>,
+  treeSelection: [] as unknown[],
 };
+
+/** Commands registered through `commands.registerCommand`, by id. */
+export const registered = new Map<string, (...args: unknown[]) => unknown>();
 
 export function reset(): void {
   calls.errors.length = 0;
   calls.infos.length = 0;
   calls.startDebugging.length = 0;
+  calls.executed.length = 0;
+  registered.clear();
+  state.treeSelection = [];
   state.isTrusted = true;
   state.activeTextEditor = undefined;
   state.settings = {};
@@ -142,6 +149,21 @@ export const workspace = {
   onDidSaveTextDocument: disposable,
   onDidChangeTextDocument: disposable,
   onDidCloseTextDocument: disposable,
+  findFiles: async () => [] as Uri[],
+  createFileSystemWatcher: () => ({ onDidCreate: disposable, onDidChange: disposable, onDidDelete: disposable, dispose() {} }),
+  registerTextDocumentContentProvider: disposable,
+};
+
+export const commands = {
+  registerCommand: (id: string, fn: (...args: unknown[]) => unknown) => {
+    registered.set(id, fn);
+    return { dispose: () => registered.delete(id) };
+  },
+  // Built-in commands (vscode.diff, …) are recorded; registered ones run.
+  executeCommand: async (id: string, ...args: unknown[]) => {
+    calls.executed.push({ id, args });
+    return registered.get(id)?.(...args);
+  },
 };
 
 export const window = {
@@ -156,6 +178,12 @@ export const window = {
     calls.infos.push(m);
     return undefined;
   },
+  createTreeView: () => ({
+    get selection() {
+      return state.treeSelection;
+    },
+    dispose() {},
+  }),
 };
 
 export const languages = {
@@ -163,6 +191,7 @@ export const languages = {
 };
 
 export const debug = {
+  onDidTerminateDebugSession: disposable,
   startDebugging: async (folder: unknown, config: unknown, opts: unknown) => {
     calls.startDebugging.push({ folder, config, opts });
     return true;
