@@ -33,9 +33,27 @@ function exitSoon(code: number): void {
   setTimeout(() => process.exit(code), 1000).unref();
 }
 
+let runningCode = false;
 const session = new DebugSession({
   send: (e) => send({ type: 'event', ...e }),
   ended: (code) => exitSoon(code),
+  // While pipeline code runs, the IPC channel alone must not keep this process alive: an
+  // empty event loop is how a stage awaiting a promise that nothing can settle shows itself
+  // (see 'beforeExit' below). While the session waits on the adapter, it must.
+  waiting: (onClient) => {
+    runningCode = !onClient;
+    if (onClient) process.channel?.ref();
+    else process.channel?.unref();
+  },
+});
+
+process.on('beforeExit', () => {
+  if (!runningCode || exiting) return;
+  runningCode = false;
+  const who = session.runningStage ? `stage '${session.runningStage}'` : 'the run';
+  const message = `${who} never finished: it is waiting on a promise that nothing can settle (the event loop is empty)`;
+  send({ type: 'event', event: 'ended', status: 'failed', exitCode: 1, message });
+  exitSoon(1);
 });
 
 process.on('message', (raw: unknown) => {

@@ -56,6 +56,12 @@ export interface SessionHooks {
   send(e: P.SessionEvent): void;
   /** Called once after 'ended' was sent. */
   ended?(exitCode: number): void;
+  /**
+   * Whether the session now waits on its client (stopped, or not yet running) rather than
+   * on pipeline code. The host keeps its channel from holding the process open only while
+   * pipeline code runs, so a stage awaiting a promise nothing can settle shows itself.
+   */
+  waiting?(onClient: boolean): void;
 }
 
 export class DebugSession {
@@ -84,6 +90,8 @@ export class DebugSession {
   private readonly monitor = new Monitor();
   private started = false;
   private finished = false;
+  /** The stage whose code is running now (between its start and end events). */
+  runningStage: string | undefined;
   private progressCount = 0;
   private progressId?: string;
   private readonly monitorThrottle: Throttle;
@@ -199,6 +207,7 @@ export class DebugSession {
     let status: 'ok' | 'failed' | 'cancelled' = 'failed';
     let message: string | undefined;
     let version: number | undefined;
+    this.hooks.waiting?.(false);
     try {
       const result = await runPipeline(spec, {
         mode: config.mode,
@@ -216,6 +225,7 @@ export class DebugSession {
       message = `the run could not finish: ${errorMessage(e)}`;
     }
     this.finished = true;
+    this.hooks.waiting?.(true);
     this.monitorThrottle.flush();
     this.progressThrottle.flush();
     if (this.progressId) this.hooks.send({ event: 'progressEnd', id: this.progressId });
@@ -315,6 +325,7 @@ export class DebugSession {
       file: frame.file,
       line: frame.line,
     });
+    this.hooks.waiting?.(true);
     return new Promise((resolve) => (this.release = resolve));
   }
 
@@ -325,6 +336,7 @@ export class DebugSession {
     this.refs.reset();
     this.plan = plan;
     this.hooks.send({ event: 'continued' });
+    this.hooks.waiting?.(false);
     release?.(d);
   }
 
@@ -634,12 +646,14 @@ export class DebugSession {
     const lineOf = (r?: { line: number }): number | undefined => r?.line;
     switch (e.type) {
       case 'stage-start':
+        this.runningStage = e.ref.stage;
         this.warnings.set(e.ref.index, []);
         this.progressId = `stage-${++this.progressCount}`;
         this.hooks.send({ event: 'progressStart', id: this.progressId, title: `Stage '${e.ref.stage}' (${e.ref.uses})`, message: `${e.rowsIn} rows in` });
         break;
       case 'stage-end':
       case 'stage-error':
+        this.runningStage = undefined;
         this.progressThrottle.flush();
         if (this.progressId) {
           this.hooks.send({ event: 'progressEnd', id: this.progressId, message: e.type === 'stage-end' ? `${e.rowsOut} rows out` : 'failed' });

@@ -34,7 +34,8 @@ interface Case {
 const CASES: Case[] = [
   { stage: 'throws', expect: { kind: 'exception', message: /boom from a user stage/ } },
   { stage: 'throws', launch: { filters: [] }, expect: { kind: 'reported', message: /stage 'bad_one' failed after 1 attempt: boom from a user stage/, category: 'stderr' } },
-  { stage: 'hang-async', expect: { kind: 'stuck' } },
+  // Awaits a promise nothing can settle: the host's event loop empties, which it reports.
+  { stage: 'hang-async', expect: { kind: 'reported', message: /stage 'bad_one' never finished: it is waiting on a promise that nothing can settle/, category: 'stderr' } },
   { stage: 'hang-async-timer', expect: { kind: 'stuck' } },
   { stage: 'hang-sync', expect: { kind: 'stuck' } },
   { stage: 'exit-0', expect: { kind: 'reported', message: /exited with code 0 while stage 'bad_one' was running/, category: 'important' } },
