@@ -26,32 +26,42 @@ export interface RunState {
   reports: Record<string, Json>;
 }
 
+/** What every stage context of one run shares; built once per run. */
 export interface ContextDeps {
   state: RunState;
-  ref: StageRef;
-  params: Record<string, unknown>;
   pipelineParams: Record<string, unknown>;
   baseDir: string;
   seed: number;
   target: string | undefined;
   emit: (e: EngineEvent) => void;
+  /** The run's clock for event times (epoch ms). */
+  now: () => number;
   controller: Controller | undefined;
-  /** Builds the point the controller sees at an inner step. */
-  point: <K extends string>(kind: K) => PointBase & { kind: K };
+  /** Builds the point the controller sees at an inner step of `stage`. */
+  point: <K extends string>(stage: ContextStage, input: Table, kind: K) => PointBase & { kind: K };
 }
 
-export function makeContext(deps: ContextDeps, attempt: number, signal: AbortSignal): StageContext {
-  const { state, ref, emit } = deps;
+/** The stage a context is for. */
+export interface ContextStage {
+  ref: StageRef;
+  /** The stage's `with:` values (the engine's private, editable copy). */
+  params: Record<string, unknown>;
+}
+
+export function makeContext(deps: ContextDeps, stage: ContextStage, input: Table, attempt: number, signal: AbortSignal): StageContext {
+  const { state, emit, now } = deps;
+  const ref = stage.ref;
   const runId = state.runId;
-  // Stage functions may destructure ctx (`const { log } = ctx`), so these are closures,
-  // not prototype methods.
-  const metricCounts = new Map<string, number>();
+  // Stage functions may destructure ctx (`const { log } = ctx`) or spread it, so these are
+  // own closures, not prototype methods. Made once per attempt: keep the literal free of
+  // accessors (a getter in an object literal makes V8 build it on a slow path, ~0.7 µs).
+  let metricCounts: Map<string, number> | undefined;
   let stepIndex = 0;
   return {
     stage: ref.stage,
     uses: ref.uses,
     mode: state.mode,
-    params: deps.params,
+    params: stage.params,
     pipelineParams: deps.pipelineParams,
     attempt,
     signal,
@@ -59,18 +69,19 @@ export function makeContext(deps: ContextDeps, attempt: number, signal: AbortSig
     seed: deps.seed,
     target: deps.target,
     log(message) {
-      emit({ type: 'log', runId, ref, time: Date.now(), message: String(message) });
+      emit({ type: 'log', runId, ref, time: now(), message: String(message) });
     },
     warn(message, code = 'user') {
-      emit({ type: 'warning', runId, ref, time: Date.now(), message: String(message), code });
+      emit({ type: 'warning', runId, ref, time: now(), message: String(message), code });
     },
     metric(name, value, step) {
+      metricCounts ??= new Map();
       const n = metricCounts.get(name) ?? 0;
       metricCounts.set(name, n + 1);
       const v = Number(value);
       state.metrics[name] = v;
       state.metricsChanged = true;
-      emit({ type: 'metric', runId, ref, time: Date.now(), name, value: v, step: step ?? n });
+      emit({ type: 'metric', runId, ref, time: now(), name, value: v, step: step ?? n });
     },
     report(name, value) {
       state.reports[name] = value;
@@ -78,9 +89,9 @@ export function makeContext(deps: ContextDeps, attempt: number, signal: AbortSig
     async step(label, values = {}) {
       if (signal.aborted) throw signal.reason;
       const index = stepIndex++;
-      emit({ type: 'step', runId, ref, time: Date.now(), label, index, values });
+      emit({ type: 'step', runId, ref, time: now(), label, index, values });
       if (deps.controller?.atStep) {
-        const d = await deps.controller.atStep(Object.assign(deps.point('step'), { label, index, values }));
+        const d = await deps.controller.atStep(Object.assign(deps.point(stage, input, 'step'), { label, index, values }));
         // The controller abandons the stage (restart it, go back, stop): unwind out of it.
         if (d && d.action !== 'continue') throw new StageInterrupt(d);
       }
@@ -88,11 +99,11 @@ export function makeContext(deps: ContextDeps, attempt: number, signal: AbortSig
     },
     progress(fraction, message) {
       const f = Math.max(0, Math.min(1, Number(fraction) || 0));
-      emit({ type: 'progress', runId, ref, time: Date.now(), fraction: f, message });
+      emit({ type: 'progress', runId, ref, time: now(), fraction: f, message });
     },
-    get model() {
-      return state.model;
-    },
+    // The model trained before this stage started (a stage never sees its own model: the
+    // engine stores it only once train() has returned), so a value, not a getter.
+    model: state.model,
     getTable(name) {
       return state.tables.get(name);
     },

@@ -13,14 +13,14 @@ import type { Json, Mode, StageDef } from '../stages/types';
 import { builtinStages } from '../stages/registry';
 import { loadUserStage } from '../stages/user';
 import type { PipelineSpec, StageSpec } from '../spec/types';
-import { runWithRetry, attemptsOf } from '../retry';
+import { runWithRetryEager, attemptsOf, type AttemptRecord, type RetryResult } from '../retry';
 import { Monitor } from '../monitor';
 import type { RunRecord } from '../monitor';
 import { Store } from '../store';
 import { CancelledError, errorMessage } from '../errors';
 import type { EngineEvent, ErrorInfo, Section, StageRef } from './events';
 import { StageInterrupt, type AfterStagePoint, type Controller, type Directive, type PointBase } from './controller';
-import { makeContext, type RunState } from './context';
+import { makeContext, type ContextDeps, type RunState } from './context';
 import { checkOutput } from './data-checks';
 
 export interface RunOptions {
@@ -68,12 +68,21 @@ interface Slot {
   params: Record<string, unknown>;
 }
 
-interface Snapshot {
-  input: Table;
+/**
+ * The run state before a stage, minus its input table. Stages rarely change it, so
+ * consecutive stages share one object: a snapshot per stage is then two array slots.
+ */
+interface SavedState {
   tables: Map<string, Table>;
   model: RunState['model'];
   states: Record<string, Json>;
   metrics: Record<string, number>;
+}
+
+/** What the engine keeps to go back to any stage that started: inputs[i] and saved[i]. */
+interface Snapshots {
+  inputs: Table[];
+  saved: SavedState[];
 }
 
 export function newRunId(): string {
@@ -83,20 +92,21 @@ export function newRunId(): string {
 
 /** Resolve each stage's definition: a built-in by name or a user module by path. */
 export async function resolveStages(specs: StageSpec[]): Promise<StageDef[]> {
-  // One load per module file, however many stages use it.
-  const modules = new Map<string, Promise<StageDef>>();
-  return Promise.all(
-    specs.map(async (s) => {
-      if (s.module) {
-        let def = modules.get(s.module);
-        if (!def) modules.set(s.module, (def = loadUserStage(s.module)));
-        return def;
-      }
-      const def = builtinStages.get(s.uses);
-      if (!def) throw new Error(`${s.uses}: unknown stage type`);
-      return def;
-    }),
-  );
+  // One load per module file, however many stages use it, and no promise per stage: a
+  // pipeline can have very many stages sharing a few modules.
+  const loads = new Map<string, Promise<StageDef>>();
+  for (const s of specs) {
+    if (s.module) {
+      if (!loads.has(s.module)) loads.set(s.module, loadUserStage(s.module));
+    } else if (!builtinStages.has(s.uses)) {
+      throw new Error(`${s.uses}: unknown stage type`);
+    }
+  }
+  const modules = new Map<string, StageDef>();
+  const loaded = await Promise.all(loads.values());
+  let k = 0;
+  for (const file of loads.keys()) modules.set(file, loaded[k++]);
+  return specs.map((s) => (s.module ? modules.get(s.module)! : builtinStages.get(s.uses)!));
 }
 
 export async function runPipeline(spec: PipelineSpec, opts: RunOptions = {}): Promise<RunResult> {
@@ -104,9 +114,10 @@ export async function runPipeline(spec: PipelineSpec, opts: RunOptions = {}): Pr
   const runId = opts.runId ?? newRunId();
   const store = opts.store === false ? undefined : (opts.store ?? new Store(spec.store));
   const monitor = opts.monitor ?? new Monitor();
+  const listener = opts.onEvent;
   const emit = (e: EngineEvent): void => {
     monitor.handle(e);
-    opts.onEvent?.(e);
+    listener?.(e);
   };
   // The run's own signal, aborted with a CancelledError whatever reason the caller's had:
   // stages see it directly as ctx.signal (no per-attempt signal without a timeout).
@@ -115,11 +126,20 @@ export async function runPipeline(spec: PipelineSpec, opts: RunOptions = {}): Pr
   const onCallerAbort = (): void => runAbort.abort(new CancelledError());
   if (opts.signal?.aborted) onCallerAbort();
   else opts.signal?.addEventListener('abort', onCallerAbort, { once: true });
+  // Checked before every stage: a plain flag, cheaper than the AbortSignal getter.
+  let cancelled = signal.aborted;
+  if (!cancelled) signal.addEventListener('abort', () => (cancelled = true), { once: true });
   const start = Date.now();
+  // Event times come from the monotonic clock the stage durations are measured with, as
+  // epoch ms anchored at the run's start: one clock read per stage boundary instead of a
+  // Date.now() per event, and every event of the run on one clock, so times never go back.
+  const perf0 = performance.now();
+  const epochAt = (perfNow: number): number => Math.round(start + (perfNow - perf0));
+  const clock = (): number => epochAt(performance.now());
 
   const state: RunState = { runId, mode, model: undefined, tables: new Map(), states: {}, metrics: {}, reports: {} };
   const sections: Section[] = mode === 'train' ? ['feature', 'training'] : ['feature', 'inference'];
-  const specs = sections.flatMap((sec) => spec[sec]);
+  const specs = spec[sections[0]].concat(spec[sections[1]]);
   const refs: StageRef[] = specs.map((s, index) => ({
     stage: s.name,
     uses: s.uses,
@@ -127,6 +147,51 @@ export async function runPipeline(spec: PipelineSpec, opts: RunOptions = {}): Pr
     index,
     line: s.nameRange.start.line,
   }));
+
+  // The stage running now. The retry callbacks below are made once per run and read it:
+  // stages run one at a time, and a stage's attempt loop ends before the next stage starts.
+  let running!: Slot;
+  let runningInput: Table = new Table([], 0);
+  /** Duration and attempts of the stage that last ended, for the after-stage point. */
+  const lastStage = { durationMs: 0, attempts: 0 };
+  const contextDeps: ContextDeps = {
+    state,
+    pipelineParams: spec.params,
+    baseDir: path.dirname(spec.file),
+    seed: typeof spec.params.seed === 'number' ? spec.params.seed : 0,
+    target: spec.target,
+    emit,
+    now: clock,
+    controller: opts.controller,
+    point: (stage, input, kind) => point(stage, input, kind),
+  };
+  const attempt = (n: number, attemptSignal: AbortSignal): Table | Promise<Table> =>
+    execute(running.def, running.spec, runningInput, makeContext(contextDeps, running, runningInput, n, attemptSignal));
+  const retryOptions = {
+    signal,
+    now: clock,
+    passThrough: (e: unknown) => e instanceof StageInterrupt,
+    beforeRetry: async (record: AttemptRecord, error: Error) => {
+      const d = await opts.controller?.retryAttempt?.(
+        Object.assign(point(running, runningInput, 'retry'), { error, attempt: record.attempt, delayMs: record.delayMs ?? 0 }),
+      );
+      if (d && d.action !== 'continue') throw new StageInterrupt(d);
+    },
+    // Event times are the attempt record's own clock readings: no extra Date.now() calls.
+    onAttemptStart: (n: number, time: number) => {
+      const ref = running.ref;
+      monitor.attemptStart(runId, ref, n, time);
+      if (listener) listener({ type: 'attempt-start', runId, ref, attempt: n, time });
+    },
+    onAttemptEnd: (a: AttemptRecord) => {
+      const ref = running.ref;
+      const time = a.start + a.durationMs;
+      monitor.attemptEnd(runId, ref, a.attempt, time, a.durationMs, a.ok, a.error, a.delayMs);
+      if (listener) {
+        listener({ type: 'attempt-end', runId, ref, attempt: a.attempt, time, durationMs: a.durationMs, ok: a.ok, error: a.error, retryInMs: a.delayMs });
+      }
+    },
+  };
 
   emit({ type: 'run-start', runId, pipeline: spec.name, file: spec.file, mode, time: start, stages: refs });
 
@@ -185,7 +250,7 @@ export async function runPipeline(spec: PipelineSpec, opts: RunOptions = {}): Pr
   }
 
   opts.signal?.removeEventListener('abort', onCallerAbort);
-  const end = Date.now();
+  const end = clock();
   emit({
     type: 'run-end',
     runId,
@@ -203,7 +268,7 @@ export async function runPipeline(spec: PipelineSpec, opts: RunOptions = {}): Pr
     } catch (e) {
       // A run that worked must not be reported as failed because its record could not be
       // written; say so on the event stream instead.
-      emit({ type: 'warning', runId, time: Date.now(), message: `could not save the run record: ${errorMessage(e)}`, code: 'store' });
+      emit({ type: 'warning', runId, time: clock(), message: `could not save the run record: ${errorMessage(e)}`, code: 'store' });
     }
   }
   return {
@@ -220,24 +285,35 @@ export async function runPipeline(spec: PipelineSpec, opts: RunOptions = {}): Pr
   };
 
   async function runSlots(slots: Slot[], first: Table): Promise<Table> {
-    const snapshots: Snapshot[] = [];
+    const snapshots: Snapshots = { inputs: [], saved: [] };
     let metricsCopy: Record<string, number> | undefined;
+    let saved: SavedState | undefined;
     let input = first;
     let current: Section | undefined;
     let i = 0;
     while (i < slots.length) {
-      if (signal.aborted) throw new CancelledError();
+      if (cancelled) throw new CancelledError();
       const slot = slots[i];
       if (slot.spec.section !== current) {
-        if (current) emit({ type: 'section-end', runId, section: current, time: Date.now() });
+        if (current) emit({ type: 'section-end', runId, section: current, time: clock() });
         current = slot.spec.section;
-        emit({ type: 'section-start', runId, section: current, time: Date.now() });
+        emit({ type: 'section-start', runId, section: current, time: clock() });
       }
       if (state.metricsChanged || metricsCopy === undefined) {
         metricsCopy = { ...state.metrics };
         state.metricsChanged = false;
       }
-      snapshots[i] = { input, tables: state.tables, model: state.model, states: state.states, metrics: metricsCopy };
+      if (
+        saved === undefined ||
+        saved.tables !== state.tables ||
+        saved.model !== state.model ||
+        saved.states !== state.states ||
+        saved.metrics !== metricsCopy
+      ) {
+        saved = { tables: state.tables, model: state.model, states: state.states, metrics: metricsCopy };
+      }
+      snapshots.inputs[i] = input;
+      snapshots.saved[i] = saved;
 
       const hooks = opts.controller;
       // Hooks are awaited only when they return a promise: a synchronous answer (the usual
@@ -252,10 +328,10 @@ export async function runPipeline(spec: PipelineSpec, opts: RunOptions = {}): Pr
       }
 
       let out: Table;
-      let attempts = 0;
-      const t0 = performance.now();
       try {
-        ({ out, attempts } = await runStage(slot, input));
+        // A synchronous stage comes back as a table: no promise, no microtask turn.
+        const ran = runStage(slot, input);
+        out = isThenable(ran) ? await ran : ran;
       } catch (e) {
         if (e instanceof StageInterrupt) {
           // The controller abandoned the running stage (restart it, go back, stop).
@@ -278,15 +354,10 @@ export async function runPipeline(spec: PipelineSpec, opts: RunOptions = {}): Pr
         }
         throw err;
       }
-      const durationMs = performance.now() - t0;
 
       let after: Directive | void = undefined;
       if (hooks?.afterStage) {
-        const p = point(slot, input, 'after-stage') as AfterStagePoint;
-        p.output = out;
-        p.durationMs = durationMs;
-        p.attempts = attempts;
-        const r = hooks.afterStage(p);
+        const r = hooks.afterStage(afterPoint(slot, input, out));
         after = isThenable(r) ? await r : r;
       }
       const again = target(after, i);
@@ -299,7 +370,7 @@ export async function runPipeline(spec: PipelineSpec, opts: RunOptions = {}): Pr
       i++;
       if (opts.stopAfter && slot.spec.name === opts.stopAfter) break;
     }
-    if (current) emit({ type: 'section-end', runId, section: current, time: Date.now() });
+    if (current) emit({ type: 'section-end', runId, section: current, time: clock() });
     return input;
   }
 
@@ -314,19 +385,40 @@ export async function runPipeline(spec: PipelineSpec, opts: RunOptions = {}): Pr
     return d.index;
   }
 
-  function restore(snapshots: Snapshot[], j: number): { input: Table; i: number } {
-    const s = snapshots[j];
+  function restore(snapshots: Snapshots, j: number): { input: Table; i: number } {
+    const s = snapshots.saved[j];
+    const input = snapshots.inputs[j];
     state.tables = s.tables;
     state.model = s.model;
     state.states = s.states;
     state.metrics = { ...s.metrics };
     state.metricsChanged = true;
-    snapshots.length = j;
-    return { input: s.input, i: j };
+    snapshots.inputs.length = j;
+    snapshots.saved.length = j;
+    return { input, i: j };
+  }
+
+  // One literal too: adding output, durationMs and attempts to a point afterwards would
+  // give every stage's point an out-of-object property store.
+  function afterPoint(slot: Slot, input: Table, output: Table): AfterStagePoint {
+    return {
+      kind: 'after-stage',
+      runId,
+      ref: slot.ref,
+      input,
+      params: slot.params,
+      states: state.states,
+      model: state.model,
+      tables: state.tables,
+      metrics: state.metrics,
+      output,
+      durationMs: lastStage.durationMs,
+      attempts: lastStage.attempts,
+    };
   }
 
   // Built as one literal of a fixed shape (no spreads): it is made for every hook call.
-  function point<K extends string | undefined = undefined>(slot: Slot, input: Table, kind?: K): PointBase & { kind: K } {
+  function point<K extends string | undefined = undefined>(slot: Pick<Slot, 'ref' | 'params'>, input: Table, kind?: K): PointBase & { kind: K } {
     return {
       kind: kind as K,
       runId,
@@ -340,119 +432,120 @@ export async function runPipeline(spec: PipelineSpec, opts: RunOptions = {}): Pr
     };
   }
 
-  async function runStage(slot: Slot, input: Table): Promise<{ out: Table; attempts: number }> {
-    const { ref, def, spec: s } = slot;
-    const t0 = Date.now();
+  /**
+   * Runs one stage with its retry policy. The monitor is fed directly and event objects
+   * are built only for a listener. Synchronous all the way when the stage is: the output
+   * table comes back as is; otherwise a promise of it.
+   */
+  function runStage(slot: Slot, input: Table): Table | Promise<Table> {
+    const ref = slot.ref;
     const p0 = performance.now();
-    emit({ type: 'stage-start', runId, ref, time: t0, rowsIn: input.rowCount, bytesIn: input.byteSize });
-    const deps = {
-      state,
-      ref,
-      params: slot.params,
-      pipelineParams: spec.params,
-      baseDir: path.dirname(spec.file),
-      seed: typeof spec.params.seed === 'number' ? spec.params.seed : 0,
-      target: spec.target,
-      emit,
-      controller: opts.controller,
-      point: <K extends string>(kind: K) => point(slot, input, kind),
-    };
+    const time = epochAt(p0);
+    const rowsIn = input.rowCount;
+    const bytesIn = input.byteSize;
+    monitor.stageStart(runId, ref, time, rowsIn, bytesIn);
+    if (listener) listener({ type: 'stage-start', runId, ref, time, rowsIn, bytesIn });
+    running = slot;
+    runningInput = input;
+    let ran: RetryResult<Table> | Promise<RetryResult<Table>>;
     try {
-      const { value, attempts } = await runWithRetry(
-        async (attempt, attemptSignal) => {
-          const ctx = makeContext(deps, attempt, attemptSignal);
-          return execute(def, s, input, ctx);
-        },
-        s.retry,
-        {
-          signal,
-          passThrough: (e) => e instanceof StageInterrupt,
-          beforeRetry: async (record, error) => {
-            const d = await opts.controller?.retryAttempt?.(
-              Object.assign(point(slot, input, 'retry'), { error, attempt: record.attempt, delayMs: record.delayMs ?? 0 }),
-            );
-            if (d && d.action !== 'continue') throw new StageInterrupt(d);
-          },
-          onAttemptStart: (attempt) => emit({ type: 'attempt-start', runId, ref, attempt, time: Date.now() }),
-          onAttemptEnd: (a) =>
-            emit({
-              type: 'attempt-end',
-              runId,
-              ref,
-              attempt: a.attempt,
-              time: Date.now(),
-              durationMs: a.durationMs,
-              ok: a.ok,
-              error: a.error,
-              retryInMs: a.delayMs,
-            }),
-        },
-      );
-      const out = value;
-      if (opts.dataChecks !== false) {
-        for (const w of checkOutput(input, out)) {
-          emit({ type: 'warning', runId, ref, time: Date.now(), message: w.message, code: w.code });
-        }
-      }
-      emit({
-        type: 'stage-end',
-        runId,
-        ref,
-        time: Date.now(),
-        durationMs: performance.now() - p0,
-        rowsIn: input.rowCount,
-        rowsOut: out.rowCount,
-        bytesIn: input.byteSize,
-        bytesOut: out.byteSize,
-        attempts: attempts.length,
-      });
-      return { out, attempts: attempts.length };
+      ran = runWithRetryEager(attempt, slot.spec.retry, retryOptions, time);
     } catch (e) {
-      // Abandoned by the controller: not a failure; the directive decides what runs next.
-      if (e instanceof StageInterrupt) throw e;
-      const err = e instanceof Error ? e : new Error(String(e));
-      emit({
-        type: 'stage-error',
-        runId,
-        ref,
-        time: Date.now(),
-        durationMs: performance.now() - p0,
-        attempts: attemptsOf(err)?.length ?? 1,
-        error: errorInfo(err),
-      });
-      throw new StageFailure(ref, err);
+      throw stageFailed(ref, e, p0);
+    }
+    if (isThenable(ran)) return finishLater(slot, input, ran, p0);
+    try {
+      return finishStage(slot, input, ran, p0);
+    } catch (e) {
+      throw stageFailed(ref, e, p0);
     }
   }
 
-  async function execute(def: StageDef, s: StageSpec, input: Table, ctx: ReturnType<typeof makeContext>): Promise<Table> {
+  async function finishLater(slot: Slot, input: Table, ran: Promise<RetryResult<Table>>, p0: number): Promise<Table> {
+    try {
+      return finishStage(slot, input, await ran, p0);
+    } catch (e) {
+      throw stageFailed(slot.ref, e, p0);
+    }
+  }
+
+  function finishStage(slot: Slot, input: Table, ran: RetryResult<Table>, p0: number): Table {
+    const ref = slot.ref;
+    const out = ran.value;
+    const attempts = ran.attempts.length;
+    if (opts.dataChecks !== false && out !== input) {
+      for (const w of checkOutput(input, out)) {
+        emit({ type: 'warning', runId, ref, time: clock(), message: w.message, code: w.code });
+      }
+    }
+    const p1 = performance.now();
+    const time = epochAt(p1);
+    const durationMs = p1 - p0;
+    const rowsIn = input.rowCount;
+    const rowsOut = out.rowCount;
+    const bytesIn = input.byteSize;
+    const bytesOut = out.byteSize;
+    monitor.stageEnd(runId, ref, time, durationMs, rowsIn, rowsOut, bytesIn, bytesOut, attempts);
+    if (listener) listener({ type: 'stage-end', runId, ref, time, durationMs, rowsIn, rowsOut, bytesIn, bytesOut, attempts });
+    lastStage.durationMs = durationMs;
+    lastStage.attempts = attempts;
+    return out;
+  }
+
+  /** Reports a stage that failed after its retries; returns what to throw. */
+  function stageFailed(ref: StageRef, e: unknown, p0: number): unknown {
+    // Abandoned by the controller: not a failure; the directive decides what runs next.
+    if (e instanceof StageInterrupt) return e;
+    const err = e instanceof Error ? e : new Error(String(e));
+    emit({
+      type: 'stage-error',
+      runId,
+      ref,
+      time: clock(),
+      durationMs: performance.now() - p0,
+      attempts: attemptsOf(err)?.length ?? 1,
+      error: errorInfo(err),
+    });
+    return new StageFailure(ref, err);
+  }
+
+  // Each kind answers synchronously when the stage function does, else with a promise.
+  function execute(def: StageDef, s: StageSpec, input: Table, ctx: ReturnType<typeof makeContext>): Table | Promise<Table> {
     switch (def.kind) {
       case 'transform':
-        return checkTable(await def.run(input, ctx), s);
+        return tableFrom(def.run(input, ctx), s);
       case 'fitted': {
-        let fitted: Json;
-        if (mode === 'train') {
-          fitted = await def.fit(input, ctx);
-          assertJson(fitted, s);
-          state.states = { ...state.states, [s.name]: fitted }; // copy on write, see RunState
-        } else {
-          fitted = state.states[s.name];
-        }
-        return checkTable(await def.transform(input, fitted, ctx), s);
+        if (mode !== 'train') return tableFrom(def.transform(input, state.states[s.name], ctx), s);
+        const fitted = def.fit(input, ctx);
+        const transform = (f: Json): Table | Promise<Table> => {
+          assertJson(f, s);
+          state.states = { ...state.states, [s.name]: f }; // copy on write, see RunState
+          return tableFrom(def.transform(input, f, ctx), s);
+        };
+        return isThenable(fitted) ? Promise.resolve(fitted).then(transform) : transform(fitted);
       }
       case 'model': {
         if (mode !== 'train') {
           throw new Error(`model stage '${s.name}' can only run in train mode; inference uses the saved model`);
         }
-        const model = await def.train(input, ctx);
-        if (!model || typeof model !== 'object' || typeof model.kind !== 'string') {
-          throw new Error(`stage '${s.name}' (${s.uses}) returned no model artifact`);
-        }
-        assertJson(model as unknown as Json, s);
-        state.model = model;
-        return input;
+        const trained = def.train(input, ctx);
+        const keep = (model: Awaited<typeof trained>): Table => {
+          if (!model || typeof model !== 'object' || typeof model.kind !== 'string') {
+            throw new Error(`stage '${s.name}' (${s.uses}) returned no model artifact`);
+          }
+          assertJson(model as unknown as Json, s);
+          state.model = model;
+          return input;
+        };
+        return isThenable(trained) ? Promise.resolve(trained).then(keep) : keep(trained);
       }
     }
   }
+}
+
+/** The stage's answer as a Table (or a promise of one), or a clear error. */
+function tableFrom(value: unknown, s: StageSpec): Table | Promise<Table> {
+  return isThenable(value) ? Promise.resolve(value).then((v) => checkTable(v, s)) : checkTable(value, s);
 }
 
 function isThenable<T>(v: T | PromiseLike<T>): v is PromiseLike<T> {

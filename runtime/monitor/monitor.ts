@@ -12,6 +12,16 @@ export interface MonitorOptions {
 export class Monitor {
   private rec: RunRecord = emptyRunRecord();
   private readonly byName = new Map<string, StageRecord>();
+  /** The same records by StageRef.index: an array read instead of a hash lookup per event. */
+  private readonly byIndex: StageRecord[] = [];
+  /**
+   * noted[i] mirrors retry.attemptsByStage[byIndex[i].stage] (0 when absent), so the
+   * per-event retry bookkeeping reads an array slot instead of a 1-key-per-stage object.
+   */
+  private readonly noted: number[] = [];
+  /** The ref of the last stageOf() call and its record (records live as long as the run). */
+  private lastRef: StageRef | undefined;
+  private lastStage: StageRecord | undefined;
   private readonly keepLogs: number;
   private started = false;
 
@@ -45,52 +55,18 @@ export class Monitor {
     }
     if (this.started && event.runId !== this.rec.runId) return;
     switch (event.type) {
-      case 'stage-start': {
-        const s = this.stageOf(event.ref);
-        if (s.status !== 'pending') this.resetStage(s); // a restarted stage: record its latest execution
-        s.status = 'running';
-        s.start = event.time;
-        s.rowsIn = event.rowsIn;
-        s.bytesIn = event.bytesIn;
+      case 'stage-start':
+        this.stageStart(event.runId, event.ref, event.time, event.rowsIn, event.bytesIn);
         break;
-      }
-      case 'attempt-start': {
-        const s = this.stageOf(event.ref);
-        s.attempts.push({ attempt: event.attempt, start: event.time, durationMs: 0, ok: false });
-        this.noteAttempts(s, event.attempt);
+      case 'attempt-start':
+        this.attemptStart(event.runId, event.ref, event.attempt, event.time);
         break;
-      }
-      case 'attempt-end': {
-        const s = this.stageOf(event.ref);
-        let a = s.attempts[s.attempts.length - 1];
-        if (!a || a.attempt !== event.attempt) {
-          // No matching attempt-start: the attempt still gets its record.
-          a = { attempt: event.attempt, start: event.time - event.durationMs, durationMs: 0, ok: false };
-          s.attempts.push(a);
-          this.noteAttempts(s, event.attempt);
-        }
-        a.durationMs = event.durationMs;
-        a.ok = event.ok;
-        if (event.error) {
-          a.error = { name: event.error.name, message: event.error.message };
-          s.errors.push({ ...event.error });
-        }
-        if (event.retryInMs !== undefined) a.delayMs = event.retryInMs;
+      case 'attempt-end':
+        this.attemptEnd(event.runId, event.ref, event.attempt, event.time, event.durationMs, event.ok, event.error, event.retryInMs);
         break;
-      }
-      case 'stage-end': {
-        const s = this.stageOf(event.ref);
-        s.status = 'ok';
-        if (s.start === undefined) s.start = event.time - event.durationMs;
-        s.durationMs = event.durationMs;
-        s.rowsIn = event.rowsIn;
-        s.rowsOut = event.rowsOut;
-        s.bytesIn = event.bytesIn;
-        s.bytesOut = event.bytesOut;
-        s.rowsPerSec = event.durationMs > 0 ? (rowsHandled(s) * 1000) / event.durationMs : 0;
-        this.noteAttempts(s, event.attempts);
+      case 'stage-end':
+        this.stageEnd(event.runId, event.ref, event.time, event.durationMs, event.rowsIn, event.rowsOut, event.bytesIn, event.bytesOut, event.attempts);
         break;
-      }
       case 'stage-error': {
         const s = this.stageOf(event.ref);
         s.status = 'failed';
@@ -144,9 +120,93 @@ export class Monitor {
     }
   }
 
+  // The four per-stage events, as plain calls: the engine feeds the monitor through these
+  // directly (no event object, no switch) and handle() forwards to them, so both paths
+  // record exactly the same thing.
+
+  /** Same as handle() of a 'stage-start' event. */
+  stageStart(runId: string, ref: StageRef, time: number, rowsIn: number, bytesIn: number): void {
+    if (this.started && runId !== this.rec.runId) return;
+    const s = this.stageOf(ref);
+    if (s.status !== 'pending') this.resetStage(s); // a restarted stage: record its latest execution
+    s.status = 'running';
+    s.start = time;
+    s.rowsIn = rowsIn;
+    s.bytesIn = bytesIn;
+  }
+
+  /** Same as handle() of an 'attempt-start' event. */
+  attemptStart(runId: string, ref: StageRef, attempt: number, time: number): void {
+    if (this.started && runId !== this.rec.runId) return;
+    const s = this.stageOf(ref);
+    const a = { attempt, start: time, durationMs: 0, ok: false };
+    // Most stages make one attempt: a one-element array, where a push onto the empty one
+    // would allocate 17 slots for every stage of the run.
+    if (s.attempts.length === 0) s.attempts = [a];
+    else s.attempts.push(a);
+    this.noteAttempts(s, attempt);
+  }
+
+  /** Same as handle() of an 'attempt-end' event. */
+  attemptEnd(
+    runId: string,
+    ref: StageRef,
+    attempt: number,
+    time: number,
+    durationMs: number,
+    ok: boolean,
+    error: ErrorInfo | undefined,
+    retryInMs: number | undefined,
+  ): void {
+    if (this.started && runId !== this.rec.runId) return;
+    const s = this.stageOf(ref);
+    let a = s.attempts[s.attempts.length - 1];
+    if (!a || a.attempt !== attempt) {
+      // No matching attempt-start: the attempt still gets its record.
+      a = { attempt, start: time - durationMs, durationMs: 0, ok: false };
+      s.attempts.push(a);
+      this.noteAttempts(s, attempt);
+    }
+    a.durationMs = durationMs;
+    a.ok = ok;
+    if (error) {
+      a.error = { name: error.name, message: error.message };
+      s.errors.push({ ...error });
+    }
+    if (retryInMs !== undefined) a.delayMs = retryInMs;
+  }
+
+  /** Same as handle() of a 'stage-end' event. */
+  stageEnd(
+    runId: string,
+    ref: StageRef,
+    time: number,
+    durationMs: number,
+    rowsIn: number,
+    rowsOut: number,
+    bytesIn: number,
+    bytesOut: number,
+    attempts: number,
+  ): void {
+    if (this.started && runId !== this.rec.runId) return;
+    const s = this.stageOf(ref);
+    s.status = 'ok';
+    if (s.start === undefined) s.start = time - durationMs;
+    s.durationMs = durationMs;
+    s.rowsIn = rowsIn;
+    s.rowsOut = rowsOut;
+    s.bytesIn = bytesIn;
+    s.bytesOut = bytesOut;
+    s.rowsPerSec = durationMs > 0 ? (rowsHandled(s) * 1000) / durationMs : 0;
+    this.noteAttempts(s, attempts);
+  }
+
   private startRun(event: Extract<EngineEvent, { type: 'run-start' }>): void {
     this.rec = emptyRunRecord();
     this.byName.clear();
+    this.byIndex.length = 0;
+    this.noted.length = 0;
+    this.lastRef = this.lastStage = undefined;
     this.started = true;
     Object.assign(this.rec, { runId: event.runId, pipeline: event.pipeline, file: event.file, mode: event.mode, start: event.time });
     for (const ref of event.stages) this.stageOf(ref);
@@ -170,22 +230,42 @@ export class Monitor {
   }
 
   private stageOf(ref: StageRef): StageRecord {
+    // The engine sends a stage's events with one ref object, one after another.
+    if (ref === this.lastRef) return this.lastStage!;
+    const known = this.byIndex[ref.index];
+    // The record is keyed by name; the index is only a shortcut to it.
+    if (known !== undefined && known.stage === ref.stage) return this.remember(ref, known);
     let s = this.byName.get(ref.stage);
+    let fresh = false;
     if (!s) {
       s = pendingStage(ref);
+      fresh = true;
       this.byName.set(ref.stage, s);
       this.rec.stages.push(s);
     }
+    const i = ref.index;
+    if (Number.isInteger(i) && i >= 0 && i <= this.byIndex.length) {
+      this.byIndex[i] = s;
+      this.noted[i] = fresh ? 0 : (this.rec.retry.attemptsByStage[s.stage] ?? 0);
+    }
+    return this.remember(ref, s);
+  }
+
+  private remember(ref: StageRef, s: StageRecord): StageRecord {
+    this.lastRef = ref;
+    this.lastStage = s;
     return s;
   }
 
   /** Keeps the run's retry summary in step with a stage's attempt count, in O(1). */
   private noteAttempts(s: StageRecord, attempts: number): void {
     const summary = this.rec.retry;
-    const before = summary.attemptsByStage[s.stage] ?? 0;
+    const mirrored = this.byIndex[s.index] === s;
+    const before = mirrored ? this.noted[s.index] : (summary.attemptsByStage[s.stage] ?? 0);
     const after = Math.max(before, attempts);
     if (after === before) return;
     summary.attemptsByStage[s.stage] = after;
+    if (mirrored) this.noted[s.index] = after;
     summary.totalRetries += Math.max(0, after - 1) - Math.max(0, before - 1);
     if (before <= 1 && after > 1) summary.stagesRetried++;
   }
@@ -197,6 +277,7 @@ export class Monitor {
       summary.totalRetries -= Math.max(0, before - 1);
       if (before > 1) summary.stagesRetried--;
       delete summary.attemptsByStage[s.stage];
+      if (this.byIndex[s.index] === s) this.noted[s.index] = 0;
     }
     Object.assign(s, { status: 'pending', rowsIn: 0, rowsOut: 0, bytesIn: 0, bytesOut: 0, rowsPerSec: 0, attempts: [], errors: [] as ErrorInfo[], metrics: {}, steps: 0 });
     delete s.start;

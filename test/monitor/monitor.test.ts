@@ -175,3 +175,27 @@ test('keepLogs keeps the last lines only', () => {
   // Without the option, logs are only counted.
   assert.equal(monitorOf().record.logs, undefined);
 });
+
+test('records are keyed by stage name: a ref whose index points at another stage still lands on its own record', () => {
+  const m = new Monitor();
+  const a = { stage: 'a', uses: 'impute', section: 'feature' as const, index: 0, line: 3 };
+  const b = { stage: 'b', uses: 'scale', section: 'feature' as const, index: 1, line: 5 };
+  m.handle({ type: 'run-start', runId: 'r', pipeline: 'p', file: '/p.yaml', mode: 'train', time: 1, stages: [a, b] });
+  // Same name, stale index (say, from an older run's ref).
+  const staleB = { ...b, index: 0 };
+  m.handle({ type: 'stage-start', runId: 'r', ref: staleB, time: 2, rowsIn: 4, bytesIn: 32 });
+  m.handle({ type: 'attempt-start', runId: 'r', ref: staleB, attempt: 1, time: 2 });
+  m.attemptEnd('r', staleB, 1, 3, 1, true, undefined, undefined);
+  m.stageEnd('r', staleB, 3, 1, 4, 4, 32, 32, 1);
+  m.stageStart('r', a, 4, 4, 32);
+  const [ra, rb] = m.record.stages;
+  assert.equal(m.record.stages.length, 2);
+  assert.equal(rb.status, 'ok');
+  assert.deepEqual(rb.attempts, [{ attempt: 1, start: 2, durationMs: 1, ok: true }]);
+  assert.equal(ra.status, 'running');
+  assert.deepEqual(ra.attempts, []);
+  assert.deepEqual(m.record.retry.attemptsByStage, { b: 1 });
+  // Events of another run are ignored on the direct calls too.
+  m.stageEnd('other', a, 5, 1, 4, 4, 32, 32, 1);
+  assert.equal(m.record.stages[0].status, 'running');
+});
