@@ -1,11 +1,13 @@
 // The metrics panel's page: draws the host's run records with uPlot. Receives only the
 // typed HostMessages of src/metrics/messages.ts; keeps its data in the webview state
 // (getState/setState) so a hidden-then-shown panel redraws at once without the host.
+// Saved runs arrive as summaries; full records only for the runs drawn in detail (the
+// newest, the selected one, the live one), fetched with 'selected' when the user picks another.
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import './metrics.css';
-import type { HostMessage, PageMessage, TableView, VersionPoint } from '../../src/metrics/messages';
-import type { RunRecord, StageRecord } from '../../runtime/monitor/record';
+import { summarizeRun, type HostMessage, type PageMessage, type RunSummary, type StageSummary, type TableView, type VersionPoint } from '../../src/metrics/messages';
+import type { RunRecord } from '../../runtime/monitor/record';
 
 interface VsCodeApi {
   postMessage(m: PageMessage): void;
@@ -16,7 +18,10 @@ declare function acquireVsCodeApi(): VsCodeApi;
 
 interface PageState {
   pipeline?: string;
-  runs: RunRecord[];
+  /** Saved runs, oldest first. */
+  runs: RunSummary[];
+  /** Full records of some saved runs (the newest, the selected, a few fetched ones). */
+  details: RunRecord[];
   versions: VersionPoint[];
   live?: RunRecord;
   table?: TableView;
@@ -25,8 +30,35 @@ interface PageState {
 }
 
 const vscode = acquireVsCodeApi();
-let state: PageState = { runs: [], versions: [], ...((vscode.getState() as Partial<PageState> | undefined) ?? {}) };
+let state: PageState = restoredState(vscode.getState() as Partial<PageState> | undefined);
 const charts: uPlot[] = [];
+
+/** A full record (older hosts and saved states sent those as history) or a summary. */
+function isFullRecord(r: RunSummary | RunRecord): r is RunRecord {
+  return (r as Partial<RunRecord>).format === 1;
+}
+
+function asSummary(r: RunSummary | RunRecord): RunSummary {
+  return isFullRecord(r) ? summarizeRun(r) : r;
+}
+
+function restoredState(saved: Partial<PageState> | undefined): PageState {
+  const runs = (saved?.runs ?? []) as (RunSummary | RunRecord)[];
+  return { versions: [], ...saved, runs: runs.map(asSummary), details: [...(saved?.details ?? []), ...runs.filter(isFullRecord).slice(-1)] };
+}
+
+/** Full records worth keeping: the newest saved run's, the selected one's, and the last few fetched. */
+const KEEP_FETCHED = 4;
+function keepDetails(details: RunRecord[]): RunRecord[] {
+  const newest = state.runs.at(-1)?.runId;
+  const byId = new Map<string, RunRecord>();
+  for (const d of details) byId.set(d.runId, d); // a later copy wins
+  const known = new Set(state.runs.map((r) => r.runId));
+  const kept = [...byId.values()].filter((d) => known.has(d.runId));
+  const pinned = kept.filter((d) => d.runId === newest || d.runId === state.selected);
+  const others = kept.filter((d) => !pinned.includes(d)).slice(-KEEP_FETCHED);
+  return [...others, ...pinned];
+}
 
 // ---- theme --------------------------------------------------------------------------
 
@@ -215,11 +247,15 @@ function truncate(s: string, n: number): string {
 
 // ---- sections -------------------------------------------------------------------------
 
-function ran(s: StageRecord): boolean {
+function ran(s: { status: StageSummary['status'] }): boolean {
   return s.status === 'ok' || s.status === 'failed' || s.status === 'running';
 }
 
-function runSections(root: HTMLElement, run: RunRecord): void {
+/**
+ * The stage charts come from the summary; the metric series need the full record, which
+ * an older run gets on request (a note stands in until it arrives).
+ */
+function runSections(root: HTMLElement, run: RunSummary, record: RunRecord | undefined): void {
   const t = theme();
   const stages = run.stages.filter(ran);
   const names = stages.map((s) => s.stage);
@@ -237,14 +273,18 @@ function runSections(root: HTMLElement, run: RunRecord): void {
     { label: 'rows out', color: t.green, bars: true, values: stages.map((s) => s.rowsOut) },
   ], 'rows', count, true);
   categoryChart(card(grid, 'Retries, errors, warnings'), names, [
-    { label: 'retries', color: t.orange, bars: true, values: stages.map((s) => Math.max(0, s.attempts.length - 1)) },
-    { label: 'errors', color: t.red, bars: true, values: stages.map((s) => s.errors.length) },
+    { label: 'retries', color: t.orange, bars: true, values: stages.map((s) => s.retries) },
+    { label: 'errors', color: t.red, bars: true, values: stages.map((s) => s.errors) },
     { label: 'warnings', color: t.yellow, bars: true, values: stages.map((s) => s.warnings) },
   ], 'count', count, true);
 
   // Custom metric series: one chart per metric name (across stages), x = step.
+  if (!record) {
+    if (Object.keys(run.metrics).length) grid.append(el('p', 'empty loading', 'Loading the metric series…'));
+    return;
+  }
   const byName = new Map<string, { stage: string; points: { step: number; value: number }[] }>();
-  for (const s of stages) for (const [name, points] of Object.entries(s.metrics)) if (points.length > 1) byName.set(`${s.stage} · ${name}`, { stage: s.stage, points });
+  for (const s of record.stages.filter(ran)) for (const [name, points] of Object.entries(s.metrics)) if (points.length > 1) byName.set(`${s.stage} · ${name}`, { stage: s.stage, points });
   const palette = [t.blue, t.orange, t.green, t.purple];
   [...byName.entries()].slice(0, 6).forEach(([label, { points }], i) => {
     const sorted = [...points].sort((a, b) => a.step - b.step);
@@ -310,14 +350,20 @@ function tableSection(root: HTMLElement, table: TableView): void {
 
 // ---- the page -------------------------------------------------------------------------
 
-function currentRun(): RunRecord | undefined {
+function currentRun(): RunSummary | undefined {
   const all = allRuns();
   return all.find((r) => r.runId === state.selected) ?? all.at(-1);
 }
 
-function allRuns(): RunRecord[] {
+/** The full record of a run, when the page has it. */
+function recordOf(run: RunSummary): RunRecord | undefined {
+  if (state.live?.runId === run.runId) return state.live;
+  return state.details.find((d) => d.runId === run.runId);
+}
+
+function allRuns(): RunSummary[] {
   const saved = state.runs.filter((r) => r.runId !== state.live?.runId);
-  return state.live ? [...saved, state.live] : saved;
+  return state.live ? [...saved, summarizeRun(state.live)] : saved;
 }
 
 const EAGER_OPTIONS = 50;
@@ -340,7 +386,7 @@ function render(): void {
   const select = document.getElementById('run') as HTMLSelectElement;
   const runs = allRuns();
   const run = currentRun();
-  const option = (r: RunRecord) => {
+  const option = (r: RunSummary) => {
     const o = el('option', undefined, `${r.runId} · ${r.mode} · ${r.status}${r.version ? ` · v${r.version}` : ''}`);
     o.value = r.runId;
     o.selected = r.runId === run?.runId;
@@ -369,7 +415,7 @@ function render(): void {
     root.append(el('p', 'empty', 'No runs yet. Run or debug a pipeline to see its metrics here.'));
     return;
   }
-  if (run) runSections(root, run);
+  if (run) runSections(root, run, recordOf(run));
   historySections(root);
   drawPendingCharts();
   markDrawn();
@@ -399,12 +445,23 @@ function renderSoon(): void {
 window.addEventListener('message', (e: MessageEvent<unknown>) => {
   const m = e.data as HostMessage;
   switch (m?.type) {
-    case 'history':
-      if (m.pipeline !== state.pipeline) state = { ...state, selected: undefined, live: state.live?.pipeline === m.pipeline ? state.live : undefined };
-      state = { ...state, pipeline: m.pipeline, runs: m.runs, versions: m.versions, error: undefined };
+    case 'history': {
+      if (m.pipeline !== state.pipeline) state = { ...state, selected: undefined, details: [], live: state.live?.pipeline === m.pipeline ? state.live : undefined };
+      const runs = m.runs as (RunSummary | RunRecord)[];
+      state = { ...state, pipeline: m.pipeline, runs: runs.map(asSummary), versions: m.versions, error: undefined };
+      state.details = keepDetails([...state.details, ...runs.filter(isFullRecord), ...(m.details ?? [])]);
+      break;
+    }
+    case 'run':
+      if (m.run.pipeline !== state.pipeline) return;
+      state.details = keepDetails([...state.details, m.run]);
+      if (currentRun()?.runId !== m.run.runId) {
+        save();
+        return; // kept for later; nothing on screen changes
+      }
       break;
     case 'live':
-      if (state.pipeline !== m.run.pipeline) state = { ...state, pipeline: m.run.pipeline, runs: [], versions: [] };
+      if (state.pipeline !== m.run.pipeline) state = { ...state, pipeline: m.run.pipeline, runs: [], details: [], versions: [] };
       // Follow the live run unless the user picked another one.
       if (!state.selected || state.selected === state.live?.runId) state.selected = m.run.runId;
       state.live = m.run;

@@ -27,6 +27,9 @@ export type LinearModelData = {
   intercept: number;
 };
 
+/** The same data as predict sees it: a model loaded from the store has long arrays as Float64Array. */
+type LoadedLinearData = { coef: ArrayLike<number>; intercept: number };
+
 const TYPE = 'linear-regression';
 
 export const linearRegression: StageDef = {
@@ -144,7 +147,7 @@ export function choleskySolve(A: Float64Array, b: Float64Array, d: number, names
 
 const predictLinear: Predictor = (model, input) => {
   requireModelFeatures('predict', model, input);
-  const data = model.data as unknown as LinearModelData;
+  const data = model.data as unknown as LoadedLinearData;
   const X = featureMatrix('predict', input, model.features);
   const out = new Float64Array(X.rows);
   for (let r = 0; r < X.rows; r++) {

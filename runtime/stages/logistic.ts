@@ -40,6 +40,9 @@ export type LogisticModelData = {
   loss: number;
 };
 
+/** The weights as predict sees them: a model loaded from the store has long arrays as Float64Array. */
+type LoadedLogisticData = { coef: ArrayLike<number>[]; intercept: ArrayLike<number> };
+
 const TYPE = 'logistic-regression';
 
 export const logisticRegression: StageDef = {
@@ -202,12 +205,18 @@ function throwIfAborted(signal: AbortSignal): void {
 /** Class probabilities for every row; binary models give [1 - p, p]. */
 export function logisticProba(model: ModelArtifact, input: Table): Float64Array[] {
   requireModelFeatures('predict', model, input);
-  const data = model.data as unknown as LogisticModelData;
+  const data = model.data as unknown as LoadedLogisticData;
   const X = featureMatrix('predict', input, model.features);
   const n = X.rows;
   const d = X.cols;
   const K = data.coef.length;
-  const W = Float64Array.from(data.coef.flat());
+  // Row by row: flat() would not unpack Float64Array rows.
+  const W = new Float64Array(data.coef.reduce((sum, row) => sum + row.length, 0));
+  let at = 0;
+  for (const row of data.coef) {
+    W.set(row, at);
+    at += row.length;
+  }
   if (K === 1) {
     const p0 = new Float64Array(n);
     const p1 = new Float64Array(n);

@@ -116,17 +116,41 @@ function toRowArrays(X: DenseMatrix): number[][] {
   return rows;
 }
 
+/**
+ * The saved tree with any Float64Array (the store loads arrays of ≥ 4,096 numbers as one)
+ * turned back into number[], which is what ml-cart's loader expects. Copies only what changes.
+ */
+function plainTree(value: unknown): unknown {
+  if (value instanceof Float64Array) return Array.from(value);
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) {
+    let out: unknown[] | undefined;
+    value.forEach((x, i) => {
+      const y = plainTree(x);
+      if (y !== x) (out ??= value.slice())[i] = y;
+    });
+    return out ?? value;
+  }
+  let out: Record<string, unknown> | undefined;
+  for (const [k, x] of Object.entries(value)) {
+    const y = plainTree(x);
+    if (y !== x) (out ??= { ...value })[k] = y;
+  }
+  return out ?? value;
+}
+
 const predictTree: Predictor = (model, input) => {
   requireModelFeatures('predict', model, input);
   const rows = toRowArrays(featureMatrix('predict', input, model.features));
   const n = rows.length;
+  const data = plainTree(model.data);
   if (model.task === 'regression') {
-    const tree = cart.DecisionTreeRegression.load(model.data);
+    const tree = cart.DecisionTreeRegression.load(data);
     const values = n ? Float64Array.from(tree.predict(rows)) : new Float64Array(0);
     return { label: { type: 'number', name: 'prediction', values, missing: null } };
   }
   const classes = model.classes ?? [];
-  const tree = cart.DecisionTreeClassifier.load(model.data);
+  const tree = cart.DecisionTreeClassifier.load(data);
   const codes = n ? Int32Array.from(tree.predict(rows)) : new Int32Array(0);
   return { label: classLabelColumn('prediction', codes, classes), proba: leafProbabilities(tree, rows, codes, classes.length) };
 };

@@ -20,7 +20,8 @@ export function canonicalJson(value: unknown): string {
  */
 export interface NumberArraySink {
   minLength: number;
-  arrays: number[][];
+  /** number[] or Float64Array, as found in the value. */
+  arrays: Array<number[] | Float64Array>;
   /** Some array holds -0, which JSON writes as 0: the binary copy must do the same. */
   negativeZero: boolean[];
   /** An object of the value itself has the reserved key, so references would be ambiguous. */
@@ -43,6 +44,12 @@ interface WriteContext {
 
 function write(value: unknown, out: string[], ctx: WriteContext, where: string): void {
   const { seen, sink } = ctx;
+  // Before toJSON: a loaded model's weights are Float64Arrays (binary.ts), and must give
+  // exactly the bytes of the number[] they were saved from, without copying them.
+  if (value instanceof Float64Array) {
+    writeFloat64Array(value, out, sink);
+    return;
+  }
   if (value !== null && typeof value === 'object' && typeof (value as { toJSON?: unknown }).toJSON === 'function') {
     value = (value as { toJSON(): unknown }).toJSON();
   }
@@ -91,7 +98,7 @@ function write(value: unknown, out: string[], ctx: WriteContext, where: string):
     }
     out.push(']');
   } else if (ArrayBuffer.isView(obj)) {
-    throw new StoreError(`cannot store ${where}: typed arrays are not JSON (use a plain array)`, 'io');
+    throw new StoreError(`cannot store ${where}: typed arrays other than Float64Array are not JSON (use a plain array)`, 'io');
   } else {
     const record = obj as Record<string, unknown>;
     const keys = Object.keys(record).sort();
@@ -109,6 +116,18 @@ function write(value: unknown, out: string[], ctx: WriteContext, where: string):
     out.push('}');
   }
   seen.delete(obj);
+}
+
+/** A Float64Array written as the number[] with the same values would be. */
+function writeFloat64Array(a: Float64Array, out: string[], sink: NumberArraySink | undefined): void {
+  const kind = scanFloat64(a);
+  if (sink && kind !== WITH_NON_FINITE && a.length >= sink.minLength) {
+    out.push(`{"${F64_REF_KEY}":${sink.arrays.length},"length":${a.length}}`);
+    sink.arrays.push(a);
+    sink.negativeZero.push(kind === FINITE_WITH_NEGATIVE_ZERO);
+  } else {
+    out.push(JSON.stringify(Array.from(a))); // non-finite -> null, -0 -> 0, as for number[]
+  }
 }
 
 /** JSON.parse only: loading a store file never runs code. Bad JSON → 'corrupt' naming the file. */
@@ -155,6 +174,16 @@ function scanLong(a: unknown[]): number {
     if (typeof v !== 'number') return NOT_NUMBERS;
     if (v - v !== 0) kind = WITH_NON_FINITE;
     else if (v === 0 && 1 / v < 0 && kind === FINITE) kind = FINITE_WITH_NEGATIVE_ZERO;
+  }
+  return kind;
+}
+
+function scanFloat64(a: Float64Array): number {
+  let kind = FINITE;
+  for (let i = 0; i < a.length; i++) {
+    const v = a[i];
+    if (v - v !== 0) return WITH_NON_FINITE;
+    if (v === 0 && 1 / v < 0) kind = FINITE_WITH_NEGATIVE_ZERO;
   }
   return kind;
 }

@@ -84,9 +84,12 @@ export function diffManifests(a: VersionManifest, b: VersionManifest): VersionDi
   return { pipeline: a.pipeline, a: a.version, b: b.version, params, metrics, objects, lineage };
 }
 
-/** Nested objects become dotted keys; arrays and scalars are leaves. */
+/**
+ * Nested objects become dotted keys; arrays and scalars are leaves. A Float64Array (the
+ * store gives long number arrays back as one) is an array, not an object of "0", "1", ….
+ */
 function flatten(value: Json, prefix = '', out = new Map<string, Json>()): Map<string, Json> {
-  if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+  if (value !== null && typeof value === 'object' && !Array.isArray(value) && !ArrayBuffer.isView(value)) {
     const keys = Object.keys(value);
     if (keys.length === 0 && prefix) out.set(prefix, value);
     for (const key of keys) flatten(value[key], prefix ? `${prefix}.${key}` : key, out);

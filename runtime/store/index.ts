@@ -15,5 +15,7 @@ export type { GcOptions, GcResult } from './gc';
 export type { RunRecord as StoredRunRecord } from './runs';
 export type { DamagedFile } from './versions';
 export { canonicalJson } from './canonical';
+export { artifactJson } from './json-view';
+export { StoredFloat64Array } from './binary';
 export { checkName, checkObjectId } from './names';
 export { StoreError } from '../errors';

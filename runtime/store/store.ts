@@ -136,17 +136,21 @@ export class Store {
     }
 
     // Objects first: once the manifest is linked, everything it names already exists.
+    // All at once: the small artifacts' fsyncs then overlap the model's hashing.
     const values = new Map<string, unknown>();
     const objects = {} as ArtifactIds;
     const sizes = {} as ArtifactSizes;
-    for (const name of ARTIFACT_NAMES) {
-      const value = input.artifacts[name];
-      if (name === 'model' && (value === null || value === undefined)) continue;
-      const { id, size } = await this.putArtifact(value);
-      values.set(id, value);
+    const names = ARTIFACT_NAMES.filter((name) => !(name === 'model' && (input.artifacts[name] === null || input.artifacts[name] === undefined)));
+    const settled = await Promise.allSettled(names.map((name) => this.putArtifact(input.artifacts[name])));
+    const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason; // after every write has finished or cleaned up
+    const stored = settled.map((r) => (r as PromiseFulfilledResult<{ id: string; size: number }>).value);
+    names.forEach((name, i) => {
+      const { id, size } = stored[i];
+      values.set(id, input.artifacts[name]);
       objects[name] = id;
       sizes[name] = size;
-    }
+    });
     const params = JSON.parse(canonicalJson(lineage.params ?? null)) as Json;
     const metrics = metricsSummary(input.artifacts.metrics);
 

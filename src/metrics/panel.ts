@@ -2,6 +2,11 @@
 // from the store and, while a session runs, live records built from 'plumb/monitor'
 // events (the runtime's own Monitor, so the live view equals what gets saved).
 //
+// Saved runs go to the page as summaries, with full records only for the newest and the
+// selected run; picking another run in the page asks for its record ('selected' → 'run').
+// A thousand full records were a 16 MB message whose structured clone took most of the
+// panel's first paint.
+//
 // State across hide/show: the page keeps its data in getState/setState rather than
 // retainContextWhenHidden, which would keep a whole hidden renderer alive; redrawing a
 // few charts from saved state when the panel comes back is cheap.
@@ -12,7 +17,7 @@ import { Monitor } from '../../runtime/monitor/monitor';
 import { Store } from '../../runtime/store/store';
 import { outlinePipeline } from '../editor/outline';
 import { metricsHtml } from './html';
-import { isPageMessage, isRunRecord, type HostMessage, type TableView } from './messages';
+import { historyMessage, isPageMessage, isRunRecord, type HostMessage, type TableView } from './messages';
 
 const LIVE_INTERVAL_MS = 250;
 
@@ -24,6 +29,8 @@ export class MetricsPanel implements vscode.Disposable {
   private liveTimer: ReturnType<typeof setTimeout> | undefined;
   private liveRunId: string | undefined;
   private pendingTable: TableView | undefined;
+  /** The run the user picked in the page, if any: its full record goes with the history. */
+  private selectedRunId: string | undefined;
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -80,6 +87,7 @@ export class MetricsPanel implements vscode.Disposable {
       const setting = vscode.workspace.getConfiguration('plumb').get<string>('store');
       const base = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? path.dirname(file);
       const store = storeOverride ?? (setting ? path.resolve(base, setting) : path.resolve(path.dirname(file), outline.store ?? '.plumb'));
+      if (this.pipeline?.name !== outline.name || this.pipeline.store !== store) this.selectedRunId = undefined;
       this.pipeline = { name: outline.name, store };
     } catch (e) {
       this.log.appendLine(`[metrics] cannot read ${file}: ${e instanceof Error ? e.message : String(e)}`);
@@ -92,14 +100,24 @@ export class MetricsPanel implements vscode.Disposable {
     try {
       const store = new Store(root);
       const [runs, versions] = await Promise.all([store.listRuns(name, { skipDamaged: true }), store.listVersions(name, { skipDamaged: true })]);
-      this.post({
-        type: 'history',
-        pipeline: name,
-        runs: (runs as unknown[]).filter(isRunRecord).sort((a, b) => a.start - b.start),
-        versions: versions.map((v) => ({ version: v.version, time: v.time, metrics: v.metrics, aliases: v.aliases ?? [] })),
-      });
+      const records = (runs as unknown[]).filter(isRunRecord).sort((a, b) => a.start - b.start);
+      const points = versions.map((v) => ({ version: v.version, time: v.time, metrics: v.metrics, aliases: v.aliases ?? [] }));
+      this.post(historyMessage(name, records, points, this.selectedRunId));
     } catch (e) {
       this.post({ type: 'error', message: `Cannot read the store at ${root}: ${e instanceof Error ? e.message : String(e)}` });
+    }
+  }
+
+  /** The full record of a saved run the page selected (a live run's record is sent anyway). */
+  private async sendRun(runId: string): Promise<void> {
+    if (!this.pipeline || !this.panel || this.monitors.has(runId)) return;
+    const { name, store: root } = this.pipeline;
+    try {
+      const record: unknown = await new Store(root).getRun(name, runId);
+      if (isRunRecord(record)) this.post({ type: 'run', run: record });
+    } catch (e) {
+      // Deleted since the list was sent, or damaged: the page keeps showing its summary.
+      this.log.appendLine(`[metrics] cannot read run ${runId}: ${e instanceof Error ? e.message : String(e)}`);
     }
   }
 
@@ -117,7 +135,10 @@ export class MetricsPanel implements vscode.Disposable {
     });
     panel.webview.onDidReceiveMessage((m: unknown) => {
       if (!isPageMessage(m)) return;
-      if (m.type === 'ready') {
+      if (m.type === 'selected') {
+        this.selectedRunId = m.runId;
+        void this.sendRun(m.runId);
+      } else if (m.type === 'ready') {
         void this.sendHistory();
         this.flushLive();
         if (this.pendingTable) this.post({ type: 'table', table: this.pendingTable });

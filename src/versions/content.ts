@@ -1,16 +1,17 @@
 // Read-only JSON documents for `plumb-version:` URIs, straight from the store.
 import * as vscode from 'vscode';
 import type { Store } from '../../runtime/store/store';
+import { artifactJson } from '../../runtime/store/json-view';
 import { parseVersionDoc, type VersionDocRef } from './artifact-uri';
 
-/** The text of one view of a version (pretty JSON, keys as stored). */
+/** The text of one view of a version (pretty JSON, keys as stored; float64 weights as plain arrays). */
 export async function renderVersionDoc(store: Store, ref: VersionDocRef): Promise<string> {
   if (ref.view === 'version') {
     const v = await store.loadVersion(ref.pipeline, ref.version);
     const { objects: _ids, sizes: _sizes, ...manifest } = v.manifest;
-    return JSON.stringify({ ...manifest, config: v.config, metrics: v.metrics }, null, 2) + '\n';
+    return artifactJson({ ...manifest, config: v.config, metrics: v.metrics }) + '\n';
   }
-  return JSON.stringify(await store.loadArtifact(ref.pipeline, ref.version, ref.view), null, 2) + '\n';
+  return artifactJson(await store.loadArtifact(ref.pipeline, ref.version, ref.view)) + '\n';
 }
 
 export class VersionDocumentProvider implements vscode.TextDocumentContentProvider {

@@ -1,10 +1,11 @@
 // Binary artifact objects: long arrays of finite numbers are stored as raw float64 inside
-// one content-addressed object (runtime/store/binary.ts) and come back as plain number[].
+// one content-addressed object (runtime/store/binary.ts) and come back as Float64Array views
+// that write themselves as plain JSON arrays.
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { Store, StoreError, canonicalJson } from '../../runtime/store';
+import { Store, StoreError, artifactJson, canonicalJson } from '../../runtime/store';
 import { MIN_BINARY_ARRAY_LENGTH, encodeArtifact, planArtifact, planChunks, type BinaryPlan } from '../../runtime/store/binary';
 import { dirSize, sampleInput, tempDir } from './helpers';
 
@@ -26,7 +27,19 @@ function weights(n: number, salt = 0): number[] {
 /** What the value reads back as through plain JSON: the behaviour binary must match. */
 const viaJson = (v: unknown) => JSON.parse(JSON.stringify(v));
 
-test('long number arrays are stored as float64 and load back as the same plain number[]', async (t) => {
+/** The value with every typed array replaced by the plain array of its numbers. */
+function plain(v: unknown): unknown {
+  if (ArrayBuffer.isView(v)) return Array.from(v as Float64Array);
+  if (Array.isArray(v)) return v.map(plain);
+  if (v !== null && typeof v === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(v)) Object.defineProperty(out, k, { value: plain((v as Record<string, unknown>)[k]), enumerable: true, writable: true, configurable: true });
+    return out;
+  }
+  return v;
+}
+
+test('long number arrays are stored as float64 and load back as Float64Arrays of the same numbers', async (t) => {
   const root = tempDir(t);
   const store = new Store(root);
   const model = {
@@ -45,9 +58,17 @@ test('long number arrays are stored as float64 and load back as the same plain n
   assert.deepEqual(Buffer.concat(parts), bytes);
 
   const back = (await store.getJson(id)) as typeof model;
-  assert.deepEqual(back, viaJson(model));
-  assert.ok(Array.isArray(back.data.coef[1]) && !ArrayBuffer.isView(back.data.coef[1]));
+  assert.deepEqual(plain(back), viaJson(model));
+  assert.ok(back.data.coef[1] instanceof Float64Array && back.data.coef[1].length === N + 3);
+  assert.ok(Array.isArray(back.data.intercept), 'short arrays stay number[]');
   assert.ok(Object.is(back.data.coef[0][4], 0), '-0 is stored as 0, as JSON would');
+  // Every JSON view of it reads as the JSON of the saved value: arrays, not {"0":…}.
+  assert.deepEqual(JSON.parse(JSON.stringify(back)), viaJson(model));
+  assert.equal(canonicalJson(back), canonicalJson(model));
+
+  // Saving what was loaded (Float64Arrays) gives the same object, byte for byte.
+  assert.equal(await store.putJson(back), id);
+  assert.deepEqual(encodeArtifact(back), bytes);
 
   // Same value, other key order → same object, 0 bytes added.
   const before = dirSize(path.join(root, 'objects'));
@@ -72,6 +93,32 @@ test('short arrays, non-finite numbers, holes and mixed arrays stay JSON text', 
   }
 });
 
+test('a Float64Array is stored exactly as the number[] of its values (binary, short or with NaN)', async (t) => {
+  const store = new Store(tempDir(t));
+  const withNaN = weights(N);
+  withNaN[10] = NaN;
+  const noNegativeZero = weights(3 * N).map((x) => x || 1);
+  for (const numbers of [weights(2 * N), noNegativeZero, weights(N - 1), withNaN, [0.5, -0]]) {
+    const asArray = { w: numbers, k: 'x' };
+    const asFloat64 = { k: 'x', w: Float64Array.from(numbers) };
+    assert.equal(canonicalJson(asFloat64), canonicalJson(asArray));
+    assert.deepEqual(encodeArtifact(asFloat64), encodeArtifact(asArray));
+    const plan = planArtifact(asFloat64);
+    if (!Buffer.isBuffer(plan)) {
+      // Streamed in small chunks (its own bytes, or copies when -0 needs fixing) = built in one buffer.
+      const parts: Buffer[] = [];
+      for (const chunk of planChunks(plan, 8 * 1000)) parts.push(Buffer.from(chunk)); // copied: buffers are reused
+      assert.deepEqual(Buffer.concat(parts), encodeArtifact(asArray));
+    }
+    assert.equal(await store.putJson(asFloat64), await store.putJson(asArray));
+  }
+  // Float64Arrays big enough to be handed to the file without a copy, and after a number[].
+  const big = { a: weights(N), b: Float64Array.from(weights(600_000, 4)) };
+  const id = await store.putJson(big);
+  assert.equal(await store.putJson({ a: big.a, b: Array.from(big.b) }), id);
+  assert.deepEqual(plain(await store.getJson(id)), viaJson(plain(big)));
+});
+
 test('a value that itself uses the reference key is kept as JSON and loads back unchanged', async (t) => {
   const root = tempDir(t);
   const store = new Store(root);
@@ -88,7 +135,7 @@ test('a __proto__ key in a binary artifact stays plain data', async (t) => {
   assert.equal(({} as Record<string, unknown>).polluted, undefined);
   assert.equal(Object.getPrototypeOf(back), Object.prototype);
   assert.deepEqual(Object.keys(back).sort(), ['__proto__', 'ok']);
-  assert.equal(((back.__proto__ as Record<string, unknown>).polluted as number[]).length, N);
+  assert.equal(((back.__proto__ as Record<string, unknown>).polluted as Float64Array).length, N);
 });
 
 /** A binary object written by hand (its hash is right, so only the decoder can object). */
@@ -125,7 +172,7 @@ test('malformed binary artifacts are reported as corrupt, naming the object', as
   const good = handMade('{"arrays":[2],"value":{"$plumb:f64":0,"length":2}}', 16);
   good.writeDoubleLE(1.5, good.length - 16);
   good.writeDoubleLE(-2, good.length - 8);
-  assert.deepEqual(await store.getJson(await store.putObject(good)), [1.5, -2]);
+  assert.deepEqual(Array.from((await store.getJson(await store.putObject(good))) as unknown as Float64Array), [1.5, -2]);
 });
 
 test('a damaged binary object is caught by its hash before decoding', async (t) => {
@@ -140,7 +187,7 @@ test('a damaged binary object is caught by its hash before decoding', async (t) 
   assert.equal((await store.verify()).length, 0, 'no version references it yet');
 });
 
-test('a version with a big model saves, verifies, survives gc and loads as plain JSON data; old JSON objects still load', async (t) => {
+test('a version with a big model saves, verifies, survives gc and loads with Float64Array weights; old JSON objects still load', async (t) => {
   const root = tempDir(t);
   const store = new Store(root);
   const input = sampleInput();
@@ -151,13 +198,16 @@ test('a version with a big model saves, verifies, survives gc and loads as plain
   assert.deepEqual(await store.verify(), []);
   await store.gc({ minAgeMs: 0 });
   const loaded = await new Store(root).loadVersion('churn', 'latest');
-  assert.deepEqual(loaded.model, viaJson(model));
+  assert.deepEqual(plain(loaded.model), viaJson(model));
+  assert.ok((loaded.model as { weights: unknown }).weights instanceof Float64Array);
   assert.deepEqual(loaded.state, input.artifacts.state);
 
-  // Re-saving the unchanged model adds no object bytes.
+  // Re-saving the unchanged model adds no object bytes, whether as saved or as loaded.
   const before = dirSize(path.join(root, 'objects'));
   await store.saveVersion('churn', { ...input, artifacts: { ...input.artifacts, model }, lineage: { ...input.lineage, runId: 'run-2' } });
+  const again = await store.saveVersion('churn', { ...input, artifacts: { ...input.artifacts, model: loaded.model }, lineage: { ...input.lineage, runId: 'run-3' } });
   assert.equal(dirSize(path.join(root, 'objects')), before);
+  assert.equal(again.objects.model, saved.objects.model);
 
   // An object an earlier Plumb wrote (the model as canonical JSON text) reads as before.
   const oldId = await store.putObject(Buffer.from(canonicalJson(model), 'utf8'));
@@ -174,11 +224,25 @@ test('objects above the chunk size (written while hashed, read in chunks) round-
   assert.equal(await store.putJson(model), id);
   assert.equal(dirSize(path.join(root, 'objects')), before, 're-put adds 0 bytes');
   assert.deepEqual(fs.readdirSync(path.join(root, 'objects')).filter((f) => f.startsWith('.tmp-')), []);
-  assert.deepEqual(await new Store(root).getJson(id), viaJson(model));
+  const back = (await new Store(root).getJson(id)) as unknown as { w: Float64Array };
+  assert.deepEqual(plain(back), viaJson(model));
+  // Loaded weights saved again are handed to the file as they are (no copy) and dedupe.
+  assert.equal(await store.putJson(back), id);
+  assert.equal(dirSize(path.join(root, 'objects')), before);
 
   const file = objectFile(root, id);
   const bytes = fs.readFileSync(file);
   bytes[9_000_000] ^= 1; // in the second chunk
   fs.writeFileSync(file, bytes);
   await assert.rejects(store.getJson(id), isCorrupt(new RegExp(`object ${id} is damaged: its content hashes to`)));
+});
+
+test('artifactJson writes loaded Float64Arrays (and any typed array) as plain JSON arrays', async (t) => {
+  const store = new Store(tempDir(t));
+  const model = { kind: 'linear-regression', data: { coef: weights(N, 5), intercept: 1 } };
+  const loaded = await store.getJson(await store.putJson(model));
+  const text = artifactJson(loaded);
+  assert.ok(text.includes('"coef": [\n'), 'an array, not {"0": …}');
+  assert.deepEqual(JSON.parse(text), viaJson(model));
+  assert.equal(artifactJson({ w: new Float32Array([0.5, 2]) }, 0), '{"w":[0.5,2]}');
 });

@@ -48,7 +48,7 @@ test('putJson rejects values JSON cannot hold', async (t) => {
   cyclic.self = cyclic;
   await assert.rejects(store.putJson(cyclic), /refers to itself/);
   await assert.rejects(store.putJson({ n: 10n }), /bigint/);
-  await assert.rejects(store.putJson({ w: new Float64Array(2) }), /typed arrays/);
+  await assert.rejects(store.putJson({ w: new Int32Array(2) }), /typed arrays other than Float64Array/);
 });
 
 test('a tampered object is reported as corrupt, naming its id and the actual hash', async (t) => {

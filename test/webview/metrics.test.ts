@@ -10,8 +10,9 @@ import type { AddressInfo } from 'node:net';
 import { chromium, type Browser } from 'playwright-core';
 import { loadPipeline, runPipeline, Store } from '../../runtime/index';
 import { metricsHtml } from '../../src/metrics/html';
+import type { RunRecord } from '../../runtime/monitor/record';
 import type { HostMessage } from '../../src/metrics/messages';
-import { isRunRecord } from '../../src/metrics/messages';
+import { historyMessage, isRunRecord } from '../../src/metrics/messages';
 import { workspace, type Workspace } from '../engine/fixture';
 
 const DIST = path.resolve(__dirname, '../../dist/media');
@@ -75,6 +76,7 @@ let remoteHits = 0;
 let origin = '';
 let remoteOrigin = '';
 let history: Extract<HostMessage, { type: 'history' }>;
+let records: RunRecord[];
 
 function listen(s: http.Server): Promise<string> {
   return new Promise((resolve) => s.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(s.address() as AddressInfo).port}`)));
@@ -89,13 +91,11 @@ before(async () => {
   const store = new Store(spec.store);
   const runs = (await store.listRuns('toy')) as unknown[];
   const versions = await store.listVersions('toy');
-  history = {
-    type: 'history',
-    pipeline: 'toy',
-    runs: runs.filter(isRunRecord),
-    versions: versions.map((v) => ({ version: v.version, time: v.time, metrics: v.metrics, aliases: v.aliases ?? [] })),
-  };
+  records = runs.filter(isRunRecord).sort((a, b) => a.start - b.start);
+  // What the host sends: both runs summarised, the newest also in full.
+  history = historyMessage('toy', records, versions.map((v) => ({ version: v.version, time: v.time, metrics: v.metrics, aliases: v.aliases ?? [] })));
   assert.equal(history.runs.length, 2);
+  assert.deepEqual(history.details?.map((r) => r.runId), [records[1].runId]);
 
   server = http.createServer((req, res) => {
     const file = req.url === '/metrics.js' ? 'metrics.js' : req.url === '/metrics.css' ? 'metrics.css' : undefined;
@@ -153,7 +153,7 @@ test('the page draws every chart from real run records, with no console errors, 
   assert.deepEqual(await page.$$eval('#run option', (os) => os.length), 2);
 
   // A live record replaces the view and is followed.
-  const live = structuredClone(history.runs[1]);
+  const live = structuredClone(records[1]);
   live.runId = 'live-run';
   live.status = 'running';
   await post(page, { type: 'live', run: live });
@@ -182,6 +182,47 @@ test('the page draws every chart from real run records, with no console errors, 
   assert.ok(violations.some((v) => v.startsWith('script-src') && v.includes('inline')), JSON.stringify(violations));
   assert.ok(violations.some((v) => v.startsWith('img-src') && v.includes(remoteOrigin)), JSON.stringify(violations));
   assert.ok(violations.some((v) => v.startsWith('script-src') && v.includes(remoteOrigin)), JSON.stringify(violations));
+  await page.close();
+});
+
+test('an older run is drawn from its summary at once, then in full when the host sends its record', async () => {
+  const page = await browser.newPage({ viewport: { width: 1200, height: 1100 } });
+  const problems: string[] = [];
+  page.on('pageerror', (e) => problems.push(e.message));
+  await page.addInitScript({ content: initScript({}) });
+  await page.goto(`${origin}/`);
+  await page.waitForFunction('window.__posted.some((m) => m.type === "ready")');
+  await post(page, history);
+  await page.waitForSelector('.uplot canvas');
+  const titles = () => page.$$eval('.card h2', (hs) => hs.map((h) => h.firstChild?.textContent ?? ''));
+  assert.ok((await titles()).some((t) => /fit · /.test(t)), 'the newest run is drawn in full');
+
+  // Pick the older run: its stage charts come from the summary, and the page asks for the rest.
+  const older = records[0];
+  await page.selectOption('#run', older.runId);
+  await page.waitForFunction(`window.__posted.some((m) => m.type === 'selected' && m.runId === ${JSON.stringify(older.runId)})`);
+  await page.waitForSelector('.loading');
+  const partial = await titles();
+  for (const t of ['Stage duration', 'Rows through stages', 'Retries, errors, warnings']) assert.ok(partial.includes(t), `"${t}" in ${JSON.stringify(partial)}`);
+  assert.ok(!partial.some((t) => /fit · /.test(t)), 'no metric series before the record arrives');
+  const stageBars = await page.$eval('.uplot', (u) => u.closest('.card')?.querySelector('.note')?.textContent ?? '');
+  assert.match(stageBars, /^total /);
+
+  // A record of another run changes nothing on screen; the selected one's draws its series.
+  await post(page, { type: 'run', run: records[1] });
+  await page.waitForTimeout(100);
+  assert.ok(await page.$('.loading'), 'still waiting for the selected run');
+  await post(page, { type: 'run', run: older });
+  await page.waitForFunction(`!document.querySelector('.loading')`);
+  assert.ok((await titles()).some((t) => /fit · /.test(t)), 'the older run is now drawn in full');
+  assert.equal(await page.$eval('#run', (s) => (s as HTMLSelectElement).value), older.runId);
+
+  // The saved state holds summaries, not every full record.
+  const saved = (await page.evaluate('window.acquireVsCodeApi().getState()')) as { runs: object[]; details: { runId: string }[] };
+  assert.equal(saved.runs.length, 2);
+  assert.ok(saved.runs.every((r) => !('format' in r)), 'runs are kept as summaries');
+  assert.deepEqual(saved.details.map((d) => d.runId).sort(), records.map((r) => r.runId).sort());
+  assert.deepEqual(problems, []);
   await page.close();
 });
 
