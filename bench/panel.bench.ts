@@ -94,7 +94,6 @@ function runRecord(i: number, random: () => number): RunRecord {
     retry: {
       stagesRetried: retried.length,
       totalRetries: retried.reduce((a, s) => a + s.attempts.length - 1, 0),
-      attemptsByStage: Object.fromEntries(stages.filter((s) => s.attempts.length).map((s) => [s.stage, s.attempts.length])),
     },
   };
 }

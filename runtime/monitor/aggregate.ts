@@ -74,7 +74,7 @@ export function aggregateRuns(records: readonly RunRecord[]): RunAggregate {
       acc.rows.push(rowsHandled(s));
       acc.bytes.push(bytesHandled(s));
       if (s.status === 'failed') acc.failures++;
-      const attempts = Math.max(attemptCount(s), run.retry.attemptsByStage[s.stage] ?? 0);
+      const attempts = Math.max(attemptCount(s), run.retry.attemptsByStage?.[s.stage] ?? 0);
       acc.retries += Math.max(0, attempts - 1);
     }
   }

@@ -15,10 +15,10 @@ export class Monitor {
   /** The same records by StageRef.index: an array read instead of a hash lookup per event. */
   private readonly byIndex: StageRecord[] = [];
   /**
-   * noted[i] mirrors retry.attemptsByStage[byIndex[i].stage] (0 when absent), so the
-   * per-event retry bookkeeping reads an array slot instead of a 1-key-per-stage object.
+   * The most attempts each retried stage has made, as the run's retry summary counts them.
+   * Only stages past their first attempt have an entry: most stages cost nothing here.
    */
-  private readonly noted: number[] = [];
+  private readonly retried = new Map<StageRecord, number>();
   /** The ref of the last stageOf() call and its record (records live as long as the run). */
   private lastRef: StageRef | undefined;
   private lastStage: StageRecord | undefined;
@@ -205,7 +205,7 @@ export class Monitor {
     this.rec = emptyRunRecord();
     this.byName.clear();
     this.byIndex.length = 0;
-    this.noted.length = 0;
+    this.retried.clear();
     this.lastRef = this.lastStage = undefined;
     this.started = true;
     Object.assign(this.rec, { runId: event.runId, pipeline: event.pipeline, file: event.file, mode: event.mode, start: event.time });
@@ -236,18 +236,13 @@ export class Monitor {
     // The record is keyed by name; the index is only a shortcut to it.
     if (known !== undefined && known.stage === ref.stage) return this.remember(ref, known);
     let s = this.byName.get(ref.stage);
-    let fresh = false;
     if (!s) {
       s = pendingStage(ref);
-      fresh = true;
       this.byName.set(ref.stage, s);
       this.rec.stages.push(s);
     }
     const i = ref.index;
-    if (Number.isInteger(i) && i >= 0 && i <= this.byIndex.length) {
-      this.byIndex[i] = s;
-      this.noted[i] = fresh ? 0 : (this.rec.retry.attemptsByStage[s.stage] ?? 0);
-    }
+    if (Number.isInteger(i) && i >= 0 && i <= this.byIndex.length) this.byIndex[i] = s;
     return this.remember(ref, s);
   }
 
@@ -259,25 +254,21 @@ export class Monitor {
 
   /** Keeps the run's retry summary in step with a stage's attempt count, in O(1). */
   private noteAttempts(s: StageRecord, attempts: number): void {
+    if (attempts <= 1) return; // a first attempt changes no count
+    const before = this.retried.get(s) ?? 1;
+    if (attempts <= before) return;
+    this.retried.set(s, attempts);
     const summary = this.rec.retry;
-    const mirrored = this.byIndex[s.index] === s;
-    const before = mirrored ? this.noted[s.index] : (summary.attemptsByStage[s.stage] ?? 0);
-    const after = Math.max(before, attempts);
-    if (after === before) return;
-    summary.attemptsByStage[s.stage] = after;
-    if (mirrored) this.noted[s.index] = after;
-    summary.totalRetries += Math.max(0, after - 1) - Math.max(0, before - 1);
-    if (before <= 1 && after > 1) summary.stagesRetried++;
+    summary.totalRetries += attempts - before;
+    if (before === 1) summary.stagesRetried++;
   }
 
   private resetStage(s: StageRecord): void {
-    const summary = this.rec.retry;
-    const before = summary.attemptsByStage[s.stage];
+    const before = this.retried.get(s);
     if (before !== undefined) {
-      summary.totalRetries -= Math.max(0, before - 1);
-      if (before > 1) summary.stagesRetried--;
-      delete summary.attemptsByStage[s.stage];
-      if (this.byIndex[s.index] === s) this.noted[s.index] = 0;
+      this.rec.retry.totalRetries -= before - 1;
+      this.rec.retry.stagesRetried--;
+      this.retried.delete(s);
     }
     Object.assign(s, { status: 'pending', rowsIn: 0, rowsOut: 0, bytesIn: 0, bytesOut: 0, rowsPerSec: 0, attempts: [], errors: [] as ErrorInfo[], metrics: {}, steps: 0 });
     delete s.start;
