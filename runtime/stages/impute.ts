@@ -72,16 +72,66 @@ function presentValues(c: NumberColumn, scratch?: Float64Array): Float64Array {
 
 /** Median like numpy: the average of the two middle values for an even count; NaN when empty. */
 export function nanMedian(c: NumberColumn, scratch?: Float64Array): number {
-  const a = presentValues(c, scratch);
-  const n = a.length;
+  if (c.values.length >= SAMPLE_MIN) return sampledMedian(c, scratch);
+  return middleOf(presentValues(c, scratch), 0);
+}
+
+/**
+ * The median of the values in `a` whose ranks in the whole column are shifted by `below`
+ * (a holds every value of rank below .. below + a.length - 1, and n - below - a.length above).
+ * Reorders `a`.
+ */
+function middleOf(a: Float64Array, below: number, n = a.length): number {
   if (n === 0) return NaN;
-  const hi = n >> 1;
+  const hi = (n >> 1) - below;
   select(a, hi);
   if (n % 2 === 1) return a[hi];
-  // After selecting, a[0..hi) holds the smaller half: its maximum is the lower middle value.
+  // After selecting, a[0..hi) holds the smaller values: its maximum is the lower middle value.
   let lo = a[0];
   for (let i = 1; i < hi; i++) if (a[i] > lo) lo = a[i];
   return (lo + a[hi]) / 2;
+}
+
+/** Below this many rows plain quickselect on a copy is as fast as anything cleverer. */
+const SAMPLE_MIN = 1 << 15;
+const SAMPLE_SIZE = 4096;
+/** Half-width of the bracket around the sample's middle, in sample ranks (4 standard deviations). */
+const SAMPLE_MARGIN = 128;
+
+/**
+ * Median in about one pass instead of copying and selecting the whole column: a sample
+ * (evenly spaced, so the result never depends on chance) gives two values [lo, hi] that bracket
+ * the middle rank with high probability; one pass counts the values below lo and gathers
+ * those within [lo, hi]; quickselect finishes on the few gathered. When the bracket misses the
+ * middle (unlucky or adversarial data) it falls back to selecting on a full copy. The result is
+ * the same either way: a median is a rank statistic, whatever finds it.
+ */
+function sampledMedian(c: NumberColumn, scratch?: Float64Array): number {
+  const v = c.values;
+  const n = v.length;
+  const sample = new Float64Array(SAMPLE_SIZE);
+  let s = 0;
+  const stride = Math.floor(n / SAMPLE_SIZE);
+  for (let i = 0; i < n && s < SAMPLE_SIZE; i += stride) if (v[i] === v[i]) sample[s++] = v[i];
+  if (s < SAMPLE_SIZE / 2) return middleOf(presentValues(c, scratch), 0); // mostly missing
+  const sorted = sample.subarray(0, s).sort();
+  const mid = s >> 1;
+  const lo = sorted[Math.max(0, mid - SAMPLE_MARGIN)];
+  const hi = sorted[Math.min(s - 1, mid + SAMPLE_MARGIN)];
+  const out = scratch !== undefined && scratch.length >= n ? scratch : new Float64Array(n);
+  let below = 0;
+  let above = 0;
+  let k = 0;
+  for (let i = 0; i < n; i++) {
+    const x = v[i];
+    if (x < lo) below++;
+    else if (x > hi) above++;
+    else if (x === x) out[k++] = x; // NaN (missing) fails every test
+  }
+  const present = below + k + above;
+  // The middle ranks (present-1)>>1 and present>>1 must both be among the gathered.
+  if (below <= (present - 1) >> 1 && present >> 1 < below + k) return middleOf(out.subarray(0, k), below, present);
+  return middleOf(presentValues(c, out), 0);
 }
 
 /** Quickselect (Hoare partition, median-of-three): puts the k-th smallest value at a[k]. O(n) average. */
@@ -249,11 +299,19 @@ function learnFill(
   return Number.isNaN(v) ? undefined : v;
 }
 
-function fillNumbers(c: NumberColumn, fill: number): NumberColumn {
-  const miss = c.missing!;
-  const values = c.values.slice();
-  for (let i = 0; i < values.length; i++) if (miss[i] === 1) values[i] = fill;
-  return makeNumberColumn(c.name, values, null);
+/** The column with its missing values filled, and how many there were (one pass). */
+function fillNumbers(c: NumberColumn, fill: number): { column: NumberColumn; filled: number } {
+  const miss = c.missing;
+  if (miss === null) return { column: c, filled: 0 };
+  const v = c.values;
+  const values = new Float64Array(v.length);
+  let filled = 0;
+  for (let i = 0; i < v.length; i++) {
+    const m = miss[i];
+    filled += m;
+    values[i] = m === 1 ? fill : v[i];
+  }
+  return { column: filled === 0 ? c : makeNumberColumn(c.name, values, null), filled };
 }
 
 function fillCategories(c: CategoryColumn, fill: string): CategoryColumn {
@@ -341,11 +399,19 @@ const impute: FittedStage<ImputeParams, ImputeState> = {
       if (c.type === 'category' && typeof fill !== 'string') {
         throw new Error(`${label}: column '${name}' was a number column at fit but is now a category column`);
       }
+      if (c.type === 'number') {
+        const done = fillNumbers(c, fill as number);
+        if (done.filled === 0) continue; // reuse the input column as it is
+        filled += done.filled;
+        touched++;
+        out = out.withColumn(done.column);
+        continue;
+      }
       const missing = countMissing(c);
-      if (missing === 0) continue; // reuse the input column as it is
+      if (missing === 0) continue;
       filled += missing;
       touched++;
-      out = out.withColumn(c.type === 'number' ? fillNumbers(c, fill as number) : fillCategories(c, fill as string));
+      out = out.withColumn(fillCategories(c, fill as string));
     }
     ctx.log(`filled ${filled} missing values in ${touched} of ${Object.keys(state.fills).length} columns`);
     return out;

@@ -1,19 +1,55 @@
-// Worker-thread entry for csv-parallel.ts: parses one chunk of a shared buffer and sends the
-// columns back with their buffers transferred.
+// Worker-thread entry for csv-parallel.ts: parses one chunk and sends the columns back with
+// their buffers transferred, and the chunk's bytes too, so that nothing big stays here.
 import { parentPort } from 'node:worker_threads';
 import { parseCsvRows } from './csv';
-import { packColumns, type ChunkReply, type ChunkRequest } from './csv-parallel';
+import * as fs from 'node:fs';
+import {
+  SLACK_BYTES,
+  countQuotes,
+  packColumns,
+  readRange,
+  recordStart,
+  type ChunkReply,
+  type ChunkRequest,
+  type FileChunkRequest,
+  type FileChunkSpan,
+} from './csv-parallel';
 
-parentPort?.on('message', (req: ChunkRequest) => {
+parentPort?.on('message', (req: ChunkRequest | FileChunkRequest) => {
   let reply: ChunkReply;
   let transfer: ArrayBuffer[] = [];
+  let bytes: Uint8Array | undefined;
   try {
-    const t = parseCsvRows(new Uint8Array(req.buffer, req.start, req.end - req.start), req.names, req.opts);
+    let span: FileChunkSpan | undefined;
+    if ('file' in req) {
+      ({ bytes, span } = readFileChunk(req));
+    } else {
+      bytes = new Uint8Array(req.buffer);
+    }
+    const t = parseCsvRows(span ? bytes.subarray(span.start, span.end) : bytes, req.names, req.opts);
     const packed = packColumns(t);
     transfer = packed.transfer;
-    reply = { id: req.id, ok: true, rows: t.rowCount, columns: packed.columns };
+    reply = { id: req.id, ok: true, rows: t.rowCount, columns: packed.columns, buffer: bytes.buffer as ArrayBuffer, span };
   } catch {
-    reply = { id: req.id, ok: false };
+    reply = { id: req.id, ok: false, buffer: bytes?.buffer as ArrayBuffer | undefined };
   }
+  // The parser may have grown a copy of the chunk, but never into the chunk's own buffer.
+  if (reply.buffer && !transfer.includes(reply.buffer)) transfer.push(reply.buffer);
   parentPort!.postMessage(reply, transfer);
 });
+
+/** Reads this part of the file (a little past its end, to find the closing line end). */
+function readFileChunk(req: FileChunkRequest): { bytes: Uint8Array; span: FileChunkSpan } {
+  const fd = fs.openSync(req.file, 'r');
+  let bytes: Uint8Array;
+  try {
+    const size = fs.fstatSync(fd).size;
+    bytes = readRange(fd, req.from, req.last ? size : Math.min(size, req.to + SLACK_BYTES));
+  } finally {
+    fs.closeSync(fd);
+  }
+  const start = recordStart(bytes, 0);
+  const end = req.last ? bytes.length : recordStart(bytes, req.to - req.from);
+  if (start < 0 || end < start || (!req.last && end < 0)) throw new Error('no record boundary in this part');
+  return { bytes, span: { start, end, quotes: countQuotes(bytes, start, end) } };
+}

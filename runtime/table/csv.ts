@@ -62,9 +62,11 @@ export function csvHeader(input: Uint8Array, opts: CsvOptions & { file?: string 
 /**
  * Parse header-less CSV rows into columns named `names`: one chunk of a larger file that was
  * split at record boundaries (see csv-parallel.ts). Errors name lines relative to the chunk.
+ * With `capacity`, columns are allocated for that many rows and returned as views of those
+ * buffers, so the caller can append the other chunks' rows in place instead of copying.
  */
-export function parseCsvRows(input: Uint8Array, names: string[], opts: CsvOptions = {}): Table {
-  return new CsvParser(toBytes(input), opts).rows(names);
+export function parseCsvRows(input: Uint8Array, names: string[], opts: CsvOptions = {}, capacity?: number): Table {
+  return new CsvParser(toBytes(input), opts).rows(names, capacity);
 }
 
 /**
@@ -166,6 +168,9 @@ interface FieldSpan {
   newlines: number;
 }
 
+const FNV_SEED = 0x811c9dc5 | 0;
+const FNV_PRIME = 16777619;
+
 /** Category values of one column, looked up by their bytes (open addressing on an FNV-1a hash). */
 class ByteDictionary {
   readonly strings: string[] = [];
@@ -177,18 +182,30 @@ class ByteDictionary {
   private mask = 63;
 
   codeOf(arr: Uint8Array, s: number, e: number, onBadUtf8: () => never): number {
-    let h = 0x811c9dc5 | 0;
-    for (let i = s; i < e; i++) h = Math.imul(h ^ arr[i], 16777619);
+    let h = FNV_SEED;
+    for (let i = s; i < e; i++) h = Math.imul(h ^ arr[i], FNV_PRIME);
+    const code = this.find(arr, s, e, h);
+    return code >= 0 ? code : this.add(arr, s, e, h, decodeText(arr, s, e, onBadUtf8));
+  }
+
+  /** The code of the bytes arr[s, e) whose FNV-1a hash is h, or -1 when not seen yet. */
+  find(arr: Uint8Array, s: number, e: number, h: number): number {
     let slot = h & this.mask;
     for (;;) {
       const k = this.slots[slot];
-      if (k === 0) break;
+      if (k === 0) return -1;
       const code = k - 1;
       if (this.hashes[code] === h && this.sameBytes(code, arr, s, e)) return code;
       slot = (slot + 1) & this.mask;
     }
+  }
+
+  /** Adds a value that find() did not know; returns its code. */
+  add(arr: Uint8Array, s: number, e: number, h: number, text: string): number {
+    let slot = h & this.mask;
+    while (this.slots[slot] !== 0) slot = (slot + 1) & this.mask;
     const code = this.strings.length;
-    this.strings.push(decodeText(arr, s, e, onBadUtf8));
+    this.strings.push(text);
     this.arrs.push(arr);
     this.starts.push(s);
     this.stops.push(e);
@@ -349,9 +366,9 @@ class CsvParser {
   }
 
   /** Rows only (no header): one chunk of a file split at record boundaries. */
-  rows(names: string[]): Table {
+  rows(names: string[], capacity?: number): Table {
     const start = this.prepare(false);
-    return this.readRows(names, start < 0 ? this.end : start, 1);
+    return this.readRows(names, start < 0 ? this.end : start, 1, capacity);
   }
 
   /**
@@ -412,15 +429,13 @@ class CsvParser {
     return pos + 1;
   }
 
-  private readRows(names: string[], dataStart: number, firstLine: number): Table {
+  private readRows(names: string[], dataStart: number, firstLine: number, capacity?: number): Table {
     const buf = this.buf;
     const end = this.end;
     const delim = this.delim;
     const ncols = names.length;
     // Line count is an exact row count for the usual file (no blank lines, no quoted newlines).
-    let cap = 1;
-    const lines = this.latin1; // Buffer#indexOf is memchr, far faster than Uint8Array#indexOf
-    for (let i = lines.indexOf(LF, dataStart); i >= 0 && i < end; i = lines.indexOf(LF, i + 1)) cap++;
+    let cap = Math.max(1, capacity ?? countLines(this.latin1, dataStart, end));
     const kinds = new Uint8Array(ncols); // all NUM until a cell says otherwise
     const values: Float64Array[] = names.map(() => new Float64Array(cap));
     const masks: Uint8Array[] = names.map(() => NO_U8);
@@ -448,7 +463,45 @@ class CsvParser {
       const rowStart = pos;
       const rowLine = line;
       for (let c = 0; c < ncols; c++) {
-        if (kinds[c] === NUM && buf[pos] !== QUOTE) {
+        const kind = kinds[c];
+        b = buf[pos];
+        if (kind === NUM && b !== QUOTE) {
+          // Hottest path: a plain decimal ([-]digits[.digits], at most 15 digits) parsed in
+          // place. The value is m / 10^scale with m and 10^scale exact doubles, so the one
+          // rounding is the correctly rounded result, bit-identical to Number(text) and to
+          // fastNumber below (which handles the rest: signs, exponents, long mantissas).
+          let i = pos;
+          const neg = b === 45;
+          if (neg) b = buf[++i];
+          let m = 0;
+          let digits = 0;
+          while (b >= 48 && b <= 57) {
+            m = m * 10 + (b - 48);
+            digits++;
+            b = buf[++i];
+          }
+          let scale = 0;
+          if (b === 46) {
+            b = buf[++i];
+            while (b >= 48 && b <= 57) {
+              m = m * 10 + (b - 48);
+              scale++;
+              b = buf[++i];
+            }
+            digits += scale;
+          }
+          if (digits > 0 && digits <= 15 && (b === delim || b === LF || b === CR)) {
+            const v = scale === 0 ? m : m / POW10[scale];
+            values[c][n] = neg ? -v : v;
+            pos = i;
+            if (c < ncols - 1) {
+              if (b !== delim) throw this.raggedRow(rowLine, c + 1, ncols);
+              pos++;
+            } else if (b === delim) {
+              throw this.raggedRow(rowLine, this.countFields(rowStart, rowLine), ncols);
+            }
+            continue;
+          }
           // Hot path: an unquoted cell of a (so far) numeric column, parsed in place.
           const exact = fastNumber(buf, pos);
           let v = numOut[0];
@@ -477,6 +530,22 @@ class CsvParser {
             codes[c][n] = this.categoryCode(dicts[c]!, buf, pos, stop, false, line);
           }
           pos = stop;
+        } else if (kind === CAT && b !== QUOTE) {
+          // Hot path for categories: find the field's end and hash its bytes in one scan.
+          let i = pos;
+          let h = FNV_SEED;
+          while (b !== delim && b !== LF && b !== CR) {
+            h = Math.imul(h ^ b, FNV_PRIME);
+            b = buf[++i];
+          }
+          const dict = dicts[c]!;
+          let code = -1;
+          if (i - pos > this.maxToken || !this.isMissing(buf, pos, i, false)) {
+            code = dict.find(buf, pos, i, h);
+            if (code < 0) code = dict.add(buf, pos, i, h, decodeText(buf, pos, i, () => this.badUtf8(line)));
+          }
+          codes[c][n] = code;
+          pos = i;
         } else {
           // Copy the span out: toCategory below rescans with the same shared span.
           const f = this.scanField(pos, line);
@@ -518,10 +587,11 @@ class CsvParser {
     }
 
     const columns: Column[] = names.map((name, c): Column => {
+      const trim = capacity === undefined ? fit : view;
       if (kinds[c] === CAT) {
-        return { type: 'category', name, codes: fit(codes[c], n), dictionary: dicts[c]!.strings };
+        return { type: 'category', name, codes: trim(codes[c], n), dictionary: dicts[c]!.strings };
       }
-      return { type: 'number', name, values: fit(values[c], n), missing: masks[c].length ? fit(masks[c], n) : null };
+      return { type: 'number', name, values: trim(values[c], n), missing: masks[c].length ? trim(masks[c], n) : null };
     });
     return new Table(columns, n);
   }
@@ -699,6 +769,20 @@ function grow<T extends Float64Array | Uint8Array | Int32Array>(a: T, cap: numbe
 }
 
 /** The first n entries; shares the buffer when the estimate was exact (the usual case). */
+function view<T extends Float64Array | Uint8Array | Int32Array>(a: T, n: number): T {
+  return (a.length === n ? a : a.subarray(0, n)) as T;
+}
+
+/**
+ * Lines in buf[start, end) counting a last one without a line end: the row count of the usual
+ * file (no blank lines, no quoted newlines). Buffer#indexOf is memchr, far faster than a loop.
+ */
+export function countLines(buf: Buffer, start: number, end: number): number {
+  let n = 1;
+  for (let i = buf.indexOf(LF, start); i >= 0 && i < end; i = buf.indexOf(LF, i + 1)) n++;
+  return n;
+}
+
 function fit<T extends Float64Array | Uint8Array | Int32Array>(a: T, n: number): T {
   return (a.length === n ? a : a.slice(0, n)) as T;
 }

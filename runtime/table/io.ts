@@ -5,7 +5,7 @@ import { DataError } from '../errors';
 import { createHash } from 'node:crypto';
 import { tableFromArrowIPC, writeArrow } from './arrow';
 import { type CsvOptions, fileError, writeCsv } from './csv';
-import { parseCsvParallel, readCsvBytes } from './csv-parallel';
+import { parseCsvParallel, readCsvBytes, readCsvHashed } from './csv-parallel';
 import { parseJson, writeJson } from './json';
 import type { Table } from './table';
 
@@ -52,9 +52,15 @@ export async function readTable(file: string, opts: ReadTableOptions = {}): Prom
  */
 export async function readTableAndHash(file: string, opts: ReadTableOptions = {}): Promise<{ table: Table; sha256: string }> {
   const known = formatOf(file, opts.format);
+  if (known.format === 'csv') return readCsvHashed(file, { delimiter: opts.delimiter ?? known.delimiter, missing: opts.missing });
   const bytes = await readBytes(file, known.format);
-  const sha256 = createHash('sha256').update(bytes).digest('hex');
-  return { table: await parseBytes(bytes, file, known, opts), sha256 };
+  let sha256 = '';
+  const hash = (): void => {
+    sha256 = createHash('sha256').update(bytes).digest('hex');
+  };
+  const table = await parseBytes(bytes, file, known, opts, hash);
+  if (sha256 === '') hash();
+  return { table, sha256 };
 }
 
 async function readBytes(file: string, format: TableFormat): Promise<Uint8Array> {
@@ -65,8 +71,16 @@ async function readBytes(file: string, format: TableFormat): Promise<Uint8Array>
   }
 }
 
-async function parseBytes(bytes: Uint8Array, file: string, known: { format: TableFormat; delimiter?: string }, opts: ReadTableOptions): Promise<Table> {
-  if (known.format === 'csv') return parseCsvParallel(bytes, { delimiter: opts.delimiter ?? known.delimiter, missing: opts.missing, file });
+async function parseBytes(
+  bytes: Uint8Array,
+  file: string,
+  known: { format: TableFormat; delimiter?: string },
+  opts: ReadTableOptions,
+  meanwhile?: () => void,
+): Promise<Table> {
+  if (known.format === 'csv') {
+    return parseCsvParallel(bytes, { delimiter: opts.delimiter ?? known.delimiter, missing: opts.missing, file, meanwhile });
+  }
   if (known.format === 'json') return parseJson(bytes, { file });
   return tableFromArrowIPC(bytes, { file });
 }

@@ -64,6 +64,39 @@ test('median by selection agrees with sorting on random data with many ties', ()
   }
 });
 
+/** The median by the book: sort the present values, take the middle one or two. */
+function sortedMedian(values: Float64Array): number {
+  const present = Array.from(values).filter((x) => !Number.isNaN(x)).sort((a, b) => a - b);
+  const m = present.length;
+  return m === 0 ? NaN : m % 2 ? present[(m - 1) / 2] : (present[m / 2 - 1] + present[m / 2]) / 2;
+}
+
+test('median of big columns (sampled bracket + selection) equals the sort-based median', () => {
+  const random = seededRandom(11);
+  const n = 50_000;
+  const stride = Math.floor(n / 4096);
+  const shapes: [string, (i: number) => number][] = [
+    ['gaussian-ish with 5% missing', () => (random() < 0.05 ? NaN : (random() + random() + random() - 1.5) * 100)],
+    ['few distinct values (ties at the middle)', () => (random() < 0.1 ? NaN : Math.floor(random() * 4))],
+    ['sorted ascending', (i) => i * 0.5],
+    ['sorted descending with a missing block', (i) => (i > 1000 && i < 9000 ? NaN : -i)],
+    // Every sampled position holds an outlier, so the bracket misses: the fallback must answer.
+    ['adversarial to the evenly spaced sample', (i) => (i % stride === 0 ? 1e9 : random())],
+    ['signed zeros and tiny values', () => (random() < 0.5 ? (random() < 0.5 ? -0 : 0) : (random() - 0.5) * 1e-300)],
+    ['mostly missing', () => (random() < 0.9 ? NaN : random() * 10)],
+    ['all missing', () => NaN],
+  ];
+  for (const [label, make] of shapes) {
+    for (const size of [n, n + 1]) {
+      const values = Float64Array.from({ length: size }, (_, i) => make(i));
+      const got = nanMedian(numberColumn('x', values));
+      const want = sortedMedian(values);
+      // === so that -0 and 0 count as equal (either may sit in the middle); NaN only for no values.
+      assert.ok(got === want || (Number.isNaN(got) && Number.isNaN(want)), `${label}, ${size} rows: ${got} vs ${want}`);
+    }
+  }
+});
+
 test('most_frequent picks the smallest value on ties, for numbers and strings (sklearn: 8.05, 2.0, C, 1)', () => {
   const { state, output } = fitTransform({ strategy: 'most_frequent' });
   // Every column except the target; age has no repeat, so the smallest value wins.

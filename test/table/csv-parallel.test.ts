@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import fc from 'fast-check';
-import { PARALLEL_MIN_BYTES, parseCsvParallel, splitPoints } from '../../runtime/table/csv-parallel';
+import { createHash } from 'node:crypto';
+import { PARALLEL_MIN_BYTES, parseCsvParallel, readCsvHashed, splitPoints, workersAvailable } from '../../runtime/table/csv-parallel';
 import { parseCsv, readCsv, readCsvSingleThread, type CsvOptions } from '../../runtime/table/csv';
 import type { Table } from '../../runtime/table/table';
 import { tempDir } from './helpers';
@@ -145,6 +146,68 @@ test('readCsv on a file big enough to split gives the single-threaded table', as
     const want = await readCsvSingleThread(file).catch((e: Error) => e.message);
     assert.match(String(want), /big\.csv:\d+.*expected 4 fields, found 2/);
     await assert.rejects(readCsv(file), { message: want as string });
+  } finally {
+    cleanup();
+  }
+});
+
+test('worker threads start (also from the TypeScript sources), so big files really are split', async () => {
+  assert.equal(await workersAvailable(), true);
+});
+
+/** readCsvHashed's outcome on a file: the table shape and hash, or the error message. */
+async function hashedRead(file: string, chunks: number): Promise<unknown> {
+  try {
+    const { table, sha256 } = await readCsvHashed(file, { chunks, minBytes: 0 });
+    return { table: shape(table), sha256 };
+  } catch (e) {
+    return { error: (e as Error).message };
+  }
+}
+
+function oneRead(file: string): unknown {
+  const bytes = fs.readFileSync(file);
+  try {
+    return { table: shape(parseCsv(bytes, { file })), sha256: createHash('sha256').update(bytes).digest('hex') };
+  } catch (e) {
+    return { error: (e as Error).message };
+  }
+}
+
+test('reading a file in parts (workers read their own) = one read: same table, same sha256, same errors', async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    for (const [name, text] of tricky) {
+      const file = path.join(dir, 'part.csv');
+      fs.writeFileSync(file, name.startsWith('invalid UTF-8') ? Buffer.from(text, 'latin1') : Buffer.from(text, 'utf8'));
+      for (const chunks of [2, 3, 5]) assert.deepStrictEqual(await hashedRead(file, chunks), oneRead(file), `${name}, ${chunks} parts`);
+    }
+    await assert.rejects(readCsvHashed(path.join(dir, 'absent.csv'), { chunks: 2, minBytes: 0 }), /absent\.csv.*no such file/);
+  } finally {
+    cleanup();
+  }
+});
+
+test('property: random CSV files read in parts equal one read', async () => {
+  const { dir, cleanup } = tempDir();
+  const cell = fc.oneof(
+    fc.integer({ min: -1000, max: 1000 }).map(String),
+    fc.double({ noNaN: true, noDefaultInfinity: true }).map(String),
+    fc.constantFrom('', 'NA', 'x', 'é', '"q""uote"', '"a,b"', '"line\nbreak"', 'a"b'),
+  );
+  const csv = fc
+    .tuple(fc.integer({ min: 2, max: 4 }), fc.integer({ min: 0, max: 40 }))
+    .chain(([cols, rows]) => fc.array(fc.array(cell, { minLength: cols, maxLength: cols }), { minLength: rows, maxLength: rows }))
+    .map((rows) => [rows[0]?.map((_, j) => `c${j}`).join(',') ?? 'a,b', ...rows.map((r) => r.join(','))].join('\n') + '\n');
+  try {
+    const file = path.join(dir, 'random.csv');
+    await fc.assert(
+      fc.asyncProperty(csv, fc.integer({ min: 2, max: 5 }), async (text, chunks) => {
+        fs.writeFileSync(file, text);
+        assert.deepStrictEqual(await hashedRead(file, chunks), oneRead(file));
+      }),
+      { numRuns: 150 },
+    );
   } finally {
     cleanup();
   }

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import fc from 'fast-check';
 import * as path from 'node:path';
 import { DataError } from '../../runtime/errors';
 import { formatCsv, parseCsv, readCsv, writeCsv } from '../../runtime/table/csv';
@@ -151,4 +152,23 @@ test('a large generated file parses to the values it was generated from', () => 
   }
   const cat = t.column('cat');
   assert.equal(cat.type === 'category' && cat.dictionary.length, 7);
+});
+
+test('property: plain decimals parse bit-identical to Number(text) (fast path and its edges)', () => {
+  const digits = (min: number, max: number) => fc.array(fc.constantFrom(...'0123456789'), { minLength: min, maxLength: max }).map((d) => d.join(''));
+  // Up to 20 digits on either side of the point straddles the 15-digit fast path and 2^53.
+  const decimal = fc
+    .tuple(fc.constantFrom('', '-'), digits(0, 20), fc.boolean(), digits(0, 20))
+    .filter(([, int, , frac]) => int.length + frac.length > 0)
+    .map(([sign, int, dot, frac]) => `${sign}${int}${dot || int === '' ? '.' : ''}${dot || int === '' ? frac : ''}`);
+  fc.assert(
+    fc.property(fc.array(decimal, { minLength: 1, maxLength: 20 }), (cells) => {
+      const t = parseCsv(`x,y\n${cells.map((c) => `${c},k`).join('\n')}\n`);
+      const col = t.column('x');
+      assert.equal(col.type, 'number', cells.join(' '));
+      if (col.type !== 'number') return;
+      cells.forEach((c, i) => assert.ok(Object.is(col.values[i], Number(c)), `${c}: ${col.values[i]} vs ${Number(c)}`));
+    }),
+    { numRuns: 500 },
+  );
 });
