@@ -1,31 +1,68 @@
-// Breakpoints: where a line of the pipeline file lands (the stage whose block holds it),
-// and whether a breakpoint fires when the run is about to start a stage (condition, hit
-// condition, logpoint).
+// Breakpoints: where a line of the pipeline file (or of a sub-pipeline file it includes)
+// lands (the stage whose block holds it), and whether a breakpoint fires when the run is
+// about to start a stage (condition, hit condition, logpoint).
+//
+// A sub-pipeline file may be included at several places: a breakpoint in it binds to the
+// flat stages from every place (`a/impute`, `b/impute`). A breakpoint on an including
+// stage (`uses: ./x.pipeline.yaml`) stops before the first stage of that group.
 import * as path from 'node:path';
 import { Script } from 'node:vm';
+import type { SourceRange } from '../errors';
 import type { PipelineSpec, StageSpec } from '../spec/types';
 import type { BreakpointResult, FunctionBreakpoint, SourceBreakpoint } from './protocol';
 
-/** A stage's block in the file: its `- stage:` item through the line before the next stage or top-level key. */
+/**
+ * A stage's block in a file: its `- stage:` item through the line before the next stage
+ * or top-level key. `targets` are the flat stages a breakpoint there stops before: the
+ * stage itself (at every place its file is included), or for an including stage the
+ * first stage of its group.
+ */
 export interface StageBlock {
-  spec: StageSpec;
+  file: string;
+  /** The `stage:` value, where a breakpoint moves to. */
+  nameRange: SourceRange;
+  targets: StageSpec[];
   startLine: number;
   endLine: number;
 }
 
-export function stageBlocks(spec: PipelineSpec, text: string): StageBlock[] {
-  const lines = text.split(/\r?\n/);
-  const topKeys: number[] = [];
-  lines.forEach((l, k) => {
-    if (/^[A-Za-z_"'][^:#]*:/.test(l)) topKeys.push(k + 1);
-  });
-  const all = [...spec.feature, ...spec.training, ...spec.inference].sort((a, b) => a.range.start.line - b.range.start.line);
-  return all.map((s, k) => {
-    const start = s.range.start.line;
-    const nextStage = k + 1 < all.length ? all[k + 1].range.start.line : lines.length + 1;
-    const nextKey = topKeys.find((l) => l > start) ?? lines.length + 1;
-    return { spec: s, startLine: start, endLine: Math.min(nextStage, nextKey) - 1 };
-  });
+/** Every stage block of the pipeline file and of the sub-pipeline files it includes. */
+export function stageBlocks(spec: PipelineSpec, texts: ReadonlyMap<string, string>): StageBlock[] {
+  const all = [...spec.feature, ...spec.training, ...spec.inference];
+  interface Item {
+    file: string;
+    start: number;
+    nameRange: SourceRange;
+    targets: StageSpec[];
+  }
+  const items = new Map<string, Item>();
+  const add = (file: string, range: SourceRange, nameRange: SourceRange, target: StageSpec | undefined): void => {
+    const key = `${file}\n${range.start.line}`;
+    let item = items.get(key);
+    if (!item) items.set(key, (item = { file, start: range.start.line, nameRange, targets: [] }));
+    if (target && !item.targets.includes(target)) item.targets.push(target);
+  };
+  for (const s of all) {
+    add(s.file ?? spec.file, s.range, s.nameRange, s);
+    for (const p of s.parents ?? []) add(p.file, p.range, p.nameRange, all.find((x) => x.name.startsWith(`${p.name}/`)));
+  }
+  const blocks: StageBlock[] = [];
+  const byFile = new Map<string, Item[]>();
+  for (const item of items.values()) byFile.set(item.file, [...(byFile.get(item.file) ?? []), item]);
+  for (const [file, list] of byFile) {
+    const lines = (texts.get(file) ?? '').split(/\r?\n/);
+    const topKeys: number[] = [];
+    lines.forEach((l, k) => {
+      if (/^[A-Za-z_"'][^:#]*:/.test(l)) topKeys.push(k + 1);
+    });
+    list.sort((a, b) => a.start - b.start);
+    list.forEach((item, k) => {
+      const nextStage = k + 1 < list.length ? list[k + 1].start : lines.length + 1;
+      const nextKey = topKeys.find((l) => l > item.start) ?? lines.length + 1;
+      blocks.push({ file, nameRange: item.nameRange, targets: item.targets, startLine: item.start, endLine: Math.min(nextStage, nextKey) - 1 });
+    });
+  }
+  return blocks;
 }
 
 export type HitTest = (hits: number) => boolean;
@@ -87,8 +124,10 @@ export function parseLogMessage(msg: string): LogPart[] {
 /** A breakpoint as the session keeps it. */
 export interface ActiveBreakpoint {
   id: number;
-  /** The stage (by name) it stops before. */
-  stage: string;
+  /** The stages (by full name) it stops before: one, or one per place a sub-pipeline file is included. */
+  stages: ReadonlySet<string>;
+  /** The file it was set in, for logpoint output. */
+  file: string;
   condition?: string;
   hit?: HitTest;
   log?: LogPart[];
@@ -129,24 +168,24 @@ export class BreakpointTable {
     const key = path.resolve(file);
     const results: BreakpointResult[] = [];
     const active: ActiveBreakpoint[] = [];
-    const isPipeline = key === path.resolve(this.spec.file);
+    const mine = this.blocks.filter((b) => b.file === key);
     for (const bp of bps) {
       const id = this.nextId++;
-      if (!isPipeline) {
+      if (!mine.length) {
         results.push({
           id,
           verified: false,
           line: bp.line,
-          message: `breakpoints go on a stage line of the pipeline file (${path.basename(this.spec.file)}); stopping inside stage code is not supported`,
+          message: `breakpoints go on a stage line of the pipeline file (${path.basename(this.spec.file)}) or of a sub-pipeline it includes; stopping inside stage code is not supported`,
         });
         continue;
       }
-      const block = this.blocks.find((b) => bp.line >= b.startLine && bp.line <= b.endLine);
+      const block = mine.find((b) => bp.line >= b.startLine && bp.line <= b.endLine);
       if (!block) {
         results.push({ id, verified: false, line: bp.line, message: 'no stage on this line: breakpoints go on a stage' });
         continue;
       }
-      const r = this.resolve(id, block.spec, bp);
+      const r = this.resolve(id, block.targets, bp, false, block.nameRange, key);
       if (r.active) active.push(r.active);
       results.push(r.result);
     }
@@ -160,14 +199,17 @@ export class BreakpointTable {
       const id = this.nextId++;
       const all = [...this.spec.feature, ...this.spec.training, ...this.spec.inference];
       const name = bp.name.trim();
+      // A stage's full name; a section (its first stage in this mode); a sub-pipeline group (its first stage).
       const stage =
         all.find((s) => s.name === name) ??
-        (['feature', 'training', 'inference'].includes(name) ? all.find((s) => s.section === name && this.runStages.has(s.name)) : undefined);
+        (['feature', 'training', 'inference'].includes(name) ? all.find((s) => s.section === name && this.runStages.has(s.name)) : undefined) ??
+        all.find((s) => s.name.startsWith(`${name}/`));
       if (!stage) {
         const known = all.map((s) => s.name).join(', ');
         return { id, verified: false, message: `no stage or section named '${name}' (stages: ${known || 'none'})` };
       }
-      const r = this.resolve(id, stage, bp, true);
+      const group = stage.name !== name ? stage.parents?.find((p) => p.name === name) : undefined;
+      const r = this.resolve(id, [stage], bp, true, group?.nameRange ?? stage.nameRange, group?.file ?? stage.file ?? this.spec.file);
       if (r.active) this.fn.push(r.active);
       return r.result;
     });
@@ -176,8 +218,8 @@ export class BreakpointTable {
   /** Every breakpoint (source and function) on this stage, in id order. */
   on(stage: string): ActiveBreakpoint[] {
     const out: ActiveBreakpoint[] = [];
-    for (const list of this.byFile.values()) for (const b of list) if (b.stage === stage) out.push(b);
-    for (const b of this.fn) if (b.stage === stage) out.push(b);
+    for (const list of this.byFile.values()) for (const b of list) if (b.stages.has(stage)) out.push(b);
+    for (const b of this.fn) if (b.stages.has(stage)) out.push(b);
     return out;
   }
 
@@ -185,9 +227,11 @@ export class BreakpointTable {
     return this.on(stage).some((b) => !b.log);
   }
 
-  private resolve(id: number, s: StageSpec, bp: SourceBreakpoint | FunctionBreakpoint, isFunction = false): Resolved {
-    const where = { line: s.nameRange.start.line, column: s.nameRange.start.col, endLine: s.nameRange.end.line, endColumn: s.nameRange.end.col };
-    if (!this.runStages.has(s.name)) {
+  private resolve(id: number, targets: StageSpec[], bp: SourceBreakpoint | FunctionBreakpoint, isFunction: boolean, at: SourceRange, file: string): Resolved {
+    const where = { line: at.start.line, column: at.start.col, endLine: at.end.line, endColumn: at.end.col };
+    const running = targets.filter((s) => this.runStages.has(s.name));
+    if (!running.length) {
+      const s = targets[0];
       return { result: { id, verified: false, ...where, message: `stage '${s.name}' is in the ${s.section} section, which does not run in ${this.mode} mode` } };
     }
     try {
@@ -198,7 +242,7 @@ export class BreakpointTable {
       for (const p of log ?? []) if ('expr' in p) checkExpression(p.expr, 'logpoint expression');
       return {
         result: { id, verified: true, ...where },
-        active: { id, stage: s.name, condition: bp.condition?.trim() || undefined, hit, log, hits: 0, line: where.line, isFunction },
+        active: { id, stages: new Set(running.map((s) => s.name)), file, condition: bp.condition?.trim() || undefined, hit, log, hits: 0, line: where.line, isFunction },
       };
     } catch (e) {
       return { result: { id, verified: false, ...where, message: (e as Error).message } };

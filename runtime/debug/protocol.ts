@@ -65,13 +65,14 @@ export type ExceptionFilter = 'stage-failed' | 'retry-attempt' | 'data-warning';
 
 export type StepKind = 'continue' | 'next' | 'stepIn' | 'stepOut' | 'stepBack' | 'reverseContinue';
 
-export type FrameKind = 'step' | 'stage' | 'section' | 'pipeline';
+/** 'group': a stage that includes a sub-pipeline (`uses: ./x.pipeline.yaml`). */
+export type FrameKind = 'step' | 'stage' | 'group' | 'section' | 'pipeline';
 
 export interface Frame {
   id: number;
   name: string;
   kind: FrameKind;
-  /** Absolute path: the pipeline file, or a user stage module where that is where it stopped. */
+  /** Absolute path: the pipeline file, a sub-pipeline file it includes, or a user stage module where that is where it stopped. */
   file: string;
   line: number;
   column: number;
@@ -158,7 +159,8 @@ export type Request =
 
 /** What each request answers with. */
 export interface ResponseBodies {
-  start: { stages: { name: string; section: string; line: number }[] };
+  /** `file`: the file the stage is written in (a sub-pipeline's stages are in theirs). */
+  start: { stages: { name: string; section: string; line: number; file?: string }[] };
   setBreakpoints: { breakpoints: BreakpointResult[] };
   setFunctionBreakpoints: { breakpoints: BreakpointResult[] };
   setExceptionFilters: Record<string, never>;

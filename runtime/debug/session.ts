@@ -31,6 +31,8 @@ const PIPELINE_FRAME = 1;
 const SECTION_FRAME = 100; // + section position
 const STAGE_FRAME = 1_000_000; // + stage index
 const STEP_FRAME = 2_000_000; // + stage index
+const GROUP_FRAME = 3_000_000; // + stage index × MAX_GROUPS + depth of the including stage
+const MAX_GROUPS = 16; // more than the loader's include depth limit
 
 /** Everything a stop exposes; the point is live engine data, never copied. */
 type StopPoint = PointBase & {
@@ -67,10 +69,14 @@ export interface SessionHooks {
 export class DebugSession {
   private spec?: PipelineSpec;
   private text = '';
+  /** The text of the pipeline file and of every sub-pipeline file it includes. */
+  private texts = new Map<string, string>();
   private config?: P.LaunchConfig;
   private runSpecs: StageSpec[] = [];
   private defs: StageDef[] = [];
   private sections: string[] = [];
+  /** Each stage's innermost sub-pipeline group (full name of its including stage), or ''. */
+  private groups: string[] = [];
   private bps?: BreakpointTable;
   private pendingSource = new Map<string, P.SourceBreakpoint[]>();
   private pendingFunctions?: P.FunctionBreakpoint[];
@@ -167,23 +173,32 @@ export class DebugSession {
       throw e;
     }
     this.text = await readFile(file, 'utf8');
+    this.texts = await readIncludedTexts(spec, this.text);
     const sections = mode === 'train' ? (['feature', 'training'] as const) : (['feature', 'inference'] as const);
     this.runSpecs = sections.flatMap((s) => spec[s]);
     this.sections = this.runSpecs.map((s) => s.section);
+    this.groups = this.runSpecs.map((s) => s.parents?.at(-1)?.name ?? '');
     this.defs = await resolveStages(this.runSpecs);
     if (config.stopAfterStage !== undefined) {
-      const i = this.runSpecs.findIndex((s) => s.name === config.stopAfterStage);
+      // A sub-pipeline group's name (an including stage, e.g. from a CodeLens) means its last stage.
+      const group = `${config.stopAfterStage}/`;
+      let i = this.runSpecs.findIndex((s) => s.name === config.stopAfterStage);
+      if (i < 0) for (let j = 0; j < this.runSpecs.length; j++) if (this.runSpecs[j].name.startsWith(group)) i = j;
       if (i < 0) throw new Error(`stopAfterStage: no stage '${config.stopAfterStage}' runs in ${mode} mode (stages: ${this.runSpecs.map((s) => s.name).join(', ')})`);
       this.stopAfterIndex = i;
     }
     this.spec = spec;
     this.config = { ...config, mode, pipeline: file };
-    this.bps = new BreakpointTable(spec, stageBlocks(spec, this.text), new Set(this.runSpecs.map((s) => s.name)), mode);
+    this.bps = new BreakpointTable(spec, stageBlocks(spec, this.texts), new Set(this.runSpecs.map((s) => s.name)), mode);
     // Breakpoints sent before start: resolve them now and tell the adapter where they went.
     for (const [f, list] of this.pendingSource) for (const r of this.bps.setSource(f, list)) this.hooks.send({ event: 'breakpoint', reason: 'changed', breakpoint: r });
     if (this.pendingFunctions) for (const r of this.bps.setFunctions(this.pendingFunctions)) this.hooks.send({ event: 'breakpoint', reason: 'changed', breakpoint: r });
     if (config.stopOnEntry && !config.noDebug) this.plan = { reason: 'entry', before: () => true };
-    return { stages: this.runSpecs.map((s) => ({ name: s.name, section: s.section, line: s.nameRange.start.line })) };
+    return { stages: this.runSpecs.map((s) => ({ name: s.name, section: s.section, line: s.nameRange.start.line, file: this.fileOf(s) })) };
+  }
+
+  private fileOf(s: StageSpec): string {
+    return s.file ?? this.spec!.file;
   }
 
   private pendingResult(): P.BreakpointResult {
@@ -366,7 +381,7 @@ export class DebugSession {
       const hasBp = this.bps?.hasAny(this.runSpecs[target].name) ?? false;
       return this.go({ action: 'goto', index: target }, { reason: hasBp ? 'breakpoint' : 'step', before: (j) => j === target });
     }
-    this.go(undefined, planFor(kind, where, this.sections));
+    this.go(undefined, planFor(kind, where, this.sections, this.groups));
   }
 
   private restartFrame(frameId: number): void {
@@ -401,7 +416,7 @@ export class DebugSession {
             event: 'output',
             category: 'important',
             text: `Breakpoint condition '${b.condition}' on stage '${p.ref.stage}' failed: ${errorMessage(e)}; stopping anyway\n`,
-            file: this.spec!.file,
+            file: this.fileOf(spec),
             line: spec.nameRange.start.line,
           });
         }
@@ -410,7 +425,7 @@ export class DebugSession {
       if (b.hit && !b.hit(b.hits)) continue;
       if (b.log) {
         const text = b.log.map((part) => ('text' in part ? part.text : this.formatLogPart(ctx(), part.expr))).join('');
-        this.hooks.send({ event: 'output', category: 'console', text: `${text}\n`, file: this.spec!.file, line: b.line });
+        this.hooks.send({ event: 'output', category: 'console', text: `${text}\n`, file: b.file, line: b.line });
         continue;
       }
       hits.push(b);
@@ -451,12 +466,20 @@ export class DebugSession {
     const i = stop.where.index;
     const s = this.runSpecs[i];
     const file = spec.file;
+    const stageFile = this.fileOf(s);
     const at = { line: s.nameRange.start.line, column: s.nameRange.start.col, endLine: s.nameRange.end.line, endColumn: s.nameRange.end.col };
     const frames: P.Frame[] = [];
     if (stop.point.step) {
-      frames.push({ id: STEP_FRAME + i, name: stepName(stop.point.step.label, stop.point.step.values), kind: 'step', file, ...at, presentationHint: 'normal', canRestart: true });
+      frames.push({ id: STEP_FRAME + i, name: stepName(stop.point.step.label, stop.point.step.values), kind: 'step', file: stageFile, ...at, presentationHint: 'normal', canRestart: true });
     }
-    frames.push({ id: STAGE_FRAME + i, name: `${s.name} · ${s.uses}`, kind: 'stage', file, ...at, presentationHint: 'normal', canRestart: true });
+    frames.push({ id: STAGE_FRAME + i, name: `${s.name} · ${s.uses}`, kind: 'stage', file: stageFile, ...at, presentationHint: 'normal', canRestart: true });
+    // One frame per including stage, innermost first: where each `uses: x.pipeline.yaml` is.
+    const parents = s.parents ?? [];
+    for (let k = parents.length - 1; k >= 0; k--) {
+      const g = parents[k];
+      const r = g.nameRange;
+      frames.push({ id: GROUP_FRAME + i * MAX_GROUPS + k, name: `${g.name} · ${g.uses}`, kind: 'group', file: g.file, line: r.start.line, column: r.start.col, endLine: r.end.line, endColumn: r.end.col, presentationHint: 'normal' });
+    }
     const sectionPos = ['feature', 'training', 'inference'].indexOf(s.section);
     const sectionLine = this.text.split(/\r?\n/).findIndex((l) => new RegExp(`^${s.section}\\s*:`).test(l)) + 1;
     frames.push({ id: SECTION_FRAME + sectionPos, name: s.section, kind: 'section', file, line: sectionLine || at.line, column: 1, endLine: sectionLine || at.line, endColumn: s.section.length + 1, presentationHint: 'subtle' });
@@ -493,6 +516,11 @@ export class DebugSession {
     if (frameId === PIPELINE_FRAME) {
       const spec = this.spec!;
       return [scope('Pipeline', () => recordChildren(this.env, { name: spec.name, mode: this.config!.mode, file: spec.file, params: spec.params, stages: this.runSpecs.map((s) => `${s.section}/${s.name}`) }))];
+    }
+    const group = frameId >= GROUP_FRAME + i * MAX_GROUPS && frameId < GROUP_FRAME + (i + 1) * MAX_GROUPS ? this.runSpecs[i].parents?.[frameId - GROUP_FRAME - i * MAX_GROUPS] : undefined;
+    if (group) {
+      const inside = this.runSpecs.filter((x) => x.name.startsWith(`${group.name}/`));
+      return [scope('Sub-pipeline', () => recordChildren(this.env, { stage: group.name, uses: group.uses, file: path.resolve(path.dirname(group.file), group.uses), stages: inside.map((x) => x.name) }))];
     }
     if (frameId >= SECTION_FRAME && frameId < SECTION_FRAME + 3) {
       const section = ['feature', 'training', 'inference'][frameId - SECTION_FRAME];
@@ -642,7 +670,9 @@ export class DebugSession {
       if (e.type !== 'metric' && e.type !== 'log') this.monitorThrottle.flush();
       this.hooks.send({ event: 'monitor', data: e });
     }
-    const file = this.spec?.file;
+    // A stage's output points at its own file: a sub-pipeline stage's is the sub file.
+    const stage = 'ref' in e && e.ref ? this.runSpecs[e.ref.index] : undefined;
+    const file = stage ? this.fileOf(stage) : this.spec?.file;
     const lineOf = (r?: { line: number }): number | undefined => r?.line;
     switch (e.type) {
       case 'stage-start':
@@ -695,6 +725,17 @@ export class DebugSession {
       }
     }
   }
+}
+
+/** The texts of the files the pipeline's stages are written in (the pipeline file's is known). */
+async function readIncludedTexts(spec: PipelineSpec, pipelineText: string): Promise<Map<string, string>> {
+  const texts = new Map([[spec.file, pipelineText]]);
+  for (const s of [...spec.feature, ...spec.training, ...spec.inference]) {
+    for (const f of [s.file, ...(s.parents ?? []).map((p) => p.file)]) {
+      if (f && !texts.has(f)) texts.set(f, await readFile(f, 'utf8').catch(() => ''));
+    }
+  }
+  return texts;
 }
 
 /** `epoch 12  loss=0.4312`: the label, then values the label does not already say. */

@@ -29,10 +29,11 @@ export interface Plan {
 export const RUN_FREE: Plan = { reason: 'breakpoint' };
 
 /**
- * The plan for a forward step kind from `where`. `sections[j]` is stage j's section;
+ * The plan for a forward step kind from `where`. `sections[j]` is stage j's section and
+ * `groups[j]` the full name of its innermost sub-pipeline group ('' outside any);
  * backward kinds (stepBack, reverseContinue) move the run with a directive instead.
  */
-export function planFor(kind: Exclude<StepKind, 'stepBack' | 'reverseContinue'>, where: Where, sections: readonly string[]): Plan {
+export function planFor(kind: Exclude<StepKind, 'stepBack' | 'reverseContinue'>, where: Where, sections: readonly string[], groups: readonly string[] = []): Plan {
   const i = where.index;
   const last = sections.length - 1;
   const inside = where.kind === 'step' || where.kind === 'retry';
@@ -49,6 +50,14 @@ export function planFor(kind: Exclude<StepKind, 'stepBack' | 'reverseContinue'>,
       return { reason: 'step', before: (j) => j > i };
     case 'stepOut': {
       if (inside) return { reason: 'step', after: i };
+      // Inside a sub-pipeline: out of the group, to the first stage after it (if any).
+      const group = groups[i];
+      if (group) {
+        const within = (j: number): boolean => groups[j] === group || (groups[j] ?? '').startsWith(`${group}/`);
+        let next = i + 1;
+        while (next <= last && within(next)) next++;
+        if (next <= last) return { reason: 'step', before: (j) => j === next };
+      }
       const section = sections[i];
       const hasLaterSection = sections.slice(i + 1).some((s) => s !== section);
       return {

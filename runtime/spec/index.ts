@@ -7,4 +7,4 @@ export { parseOverrides, applyOverrides, parseOverrideValue, type Override } fro
 export { nodeRange, offsetRange, posAt } from './positions';
 export { parsePipelineText, type ParsedPipeline } from './parse';
 export { closest, didYouMean } from './suggest';
-export type { PipelineSpec, StageSpec } from './types';
+export type { PipelineSpec, StageSpec, StageParent } from './types';

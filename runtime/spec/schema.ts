@@ -96,13 +96,18 @@ export function pipelineJsonSchema(stages: ReadonlyMap<string, StageDef> = defau
         description: 'The stage name, unique in the file. Breakpoints, run records and the debugger refer to it.',
       },
       uses: {
-        description: 'A built-in stage type, or the path of a user stage module (starting with ./ or ../).',
+        description: 'A built-in stage type, the path of a user stage module (starting with ./ or ../), or of a sub-pipeline file (*.pipeline.yaml).',
         anyOf: [
           ...defs.map((d) => ({ const: d.type, description: d.summary })),
           {
             type: 'string',
             pattern: '^(\\.{1,2}/|/).+\\.(ts|mts|cts|js|mjs|cjs)$',
             description: 'A user stage module: a function (input, ctx) => table, or an object with fit/transform, run, or train.',
+          },
+          {
+            type: 'string',
+            pattern: '^(\\.{1,2}/|/).+\\.pipeline\\.ya?ml$',
+            description: "A sub-pipeline: that file's stages of this section run here, named <stage>/<its stage>; `with:` overrides its params.",
           },
         ],
       },

@@ -21,6 +21,31 @@ export interface StageSpec {
   usesRange: SourceRange;
   /** Ranges of each `with:` key's value, for precise errors at run time. */
   withRanges: Record<string, SourceRange>;
+  /**
+   * Absolute path of the file this stage's text is in: the pipeline file, or the
+   * sub-pipeline file it was included from. Always set by the loader (optional only so
+   * hand-built specs in benchmarks need not name one; readers fall back to the pipeline file).
+   */
+  file?: string;
+  /**
+   * The including stages (`uses: ./x.pipeline.yaml`) this stage sits inside, outermost
+   * first; empty for a stage written in the pipeline file itself. Set by the loader.
+   */
+  parents?: StageParent[];
+}
+
+/** A stage whose `uses:` includes a sub-pipeline: where it is written. */
+export interface StageParent {
+  /** Its full name (`prep`, or `outer/prep` when nested). */
+  name: string;
+  /** The sub-pipeline path as written. */
+  uses: string;
+  /** Absolute path of the file the including stage is written in. */
+  file: string;
+  /** The whole stage mapping, and its `stage:` and `uses:` values. */
+  range: SourceRange;
+  nameRange: SourceRange;
+  usesRange: SourceRange;
 }
 
 export interface PipelineSpec {

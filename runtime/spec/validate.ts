@@ -18,7 +18,8 @@ import { applyOverrides, parseOverrides } from './overrides';
 import { parsePipelineText } from './parse';
 import { compareRanges, nodeOffsets, nodeRange, offsetRange } from './positions';
 import { didYouMean } from './suggest';
-import type { PipelineSpec, StageSpec } from './types';
+import type { PipelineSpec, StageParent, StageSpec } from './types';
+import { includeSubPipeline, isSubPipelineRef, type IncludeFrame } from './include';
 
 export interface ValidateOptions {
   /** `--set key=value` strings, or already-typed values by dotted key. */
@@ -53,12 +54,24 @@ type Where = unknown; // a yaml node, or a SourceRange
 
 class Checker {
   readonly diagnostics: Diagnostic[] = [];
+  /** Diagnostics of included sub-pipeline files (their own file and positions). */
+  readonly external: Diagnostic[] = [];
+  /** Hashes of the included files, in order: part of the pipeline's lineage hash. */
+  readonly includedHashes: string[] = [];
   constructor(
     readonly file: string,
     readonly text: string,
     readonly lc: LineCounter,
     readonly doc: Document.Parsed,
+    /** Set when this file is analysed as a sub-pipeline of another. */
+    readonly frame?: IncludeFrame,
   ) {}
+
+  addExternal(list: Diagnostic[]): void {
+    const key = (d: Diagnostic) => `${d.file}:${d.range?.start.line}:${d.range?.start.col}:${d.code}:${d.message}`;
+    const seen = new Set(this.external.map(key));
+    for (const d of list) if (!seen.has(key(d))) (seen.add(key(d)), this.external.push(d));
+  }
 
   range(where: Where): SourceRange | undefined {
     if (where && typeof where === 'object' && 'start' in where && 'end' in where) return where as SourceRange;
@@ -202,10 +215,15 @@ export interface Analysis {
 
 /** Parses and checks a pipeline file's text; never throws for bad input. */
 export async function analyzePipeline(file: string, text: string, opts: ValidateOptions = {}): Promise<Analysis> {
+  return analyzeFile(file, text, opts);
+}
+
+/** analyzePipeline, or with `frame` the same checks for a file included as a sub-pipeline. */
+async function analyzeFile(file: string, text: string, opts: ValidateOptions, frame?: IncludeFrame): Promise<Analysis> {
   const absFile = path.resolve(file);
   const dir = path.dirname(absFile);
   const parsed = parsePipelineText(absFile, text);
-  const c = new Checker(absFile, text, parsed.lc, parsed.doc);
+  const c = new Checker(absFile, text, parsed.lc, parsed.doc, frame);
   const stages = opts.stages ?? defaultStages();
   const root = parsed.doc.contents;
 
@@ -230,7 +248,10 @@ export async function analyzePipeline(file: string, text: string, opts: Validate
     await checkTopLevel(c, root, spec, dir, stages, opts);
   }
 
-  const diagnostics = finish(parsed.diagnostics, c.diagnostics);
+  // Included files change what runs, so they are part of the lineage hash; a pipeline
+  // without sub-pipelines keeps the plain hash of its own text.
+  if (c.includedHashes.length) spec.fileHash = createHash('sha256').update([spec.fileHash, ...c.includedHashes].join('\n')).digest('hex');
+  const diagnostics = [...finish(parsed.diagnostics, c.diagnostics), ...c.external];
   return diagnostics.some((d) => d.severity === 'error') ? { diagnostics } : { diagnostics, spec };
 }
 
@@ -294,7 +315,15 @@ async function checkTopLevel(
       params = (paramsPair.value.toJS(c.doc) ?? {}) as Record<string, unknown>;
     }
   }
-  if (opts.overrides) {
+  if (c.frame) {
+    // A sub-pipeline: the including stage's `with:` replaces these params' values (whole
+    // values: a map param is replaced, not merged). --set only reaches the top file.
+    params = { ...params };
+    for (const [key, value] of Object.entries(c.frame.with)) {
+      if (Object.hasOwn(params, key)) params[key] = value;
+      else c.frame.unknownWith(key, Object.keys(params));
+    }
+  } else if (opts.overrides) {
     const parsed = parseOverrides(opts.overrides);
     const applied = applyOverrides(params, parsed.overrides);
     for (const message of [...parsed.problems, ...applied.problems]) c.error(undefined, 'bad-override', message);
@@ -302,21 +331,25 @@ async function checkTopLevel(
   }
   spec.params = params;
 
-  spec.target = stringField('target', params);
-  const store = stringField('store', params);
-  if (store !== undefined) spec.store = path.resolve(dir, store);
+  // An included file's data, store and target belong to it run on its own: ignored here.
+  if (!c.frame) {
+    spec.target = stringField('target', params);
+    const store = stringField('store', params);
+    if (store !== undefined) spec.store = path.resolve(dir, store);
+    checkData(c, top.get('data'), spec, dir, params, opts);
+  }
 
-  checkData(c, top.get('data'), spec, dir, params, opts);
-
-  let pipelineRetry: RetryPolicy | undefined;
+  let pipelineRetry: RetryPolicy | undefined = c.frame?.inheritedRetry;
   const retryPair = top.get('retry');
   if (retryPair && !isNullish(retryPair.value)) {
-    pipelineRetry = checkRetry(c, retryPair, params, undefined, 'retry');
+    pipelineRetry = checkRetry(c, retryPair, params, pipelineRetry, 'retry');
     spec.retry = pipelineRetry;
   }
 
   const firstByName = new Map<string, SourceRange | undefined>();
   for (const section of SECTIONS) {
+    // An included file contributes one section: the one it is included in.
+    if (c.frame && section !== c.frame.section) continue;
     const pair = top.get(section);
     if (!pair || isNullish(pair.value)) continue;
     if (!isSeq(pair.value)) {
@@ -324,8 +357,8 @@ async function checkTopLevel(
       continue;
     }
     for (const item of pair.value.items) {
-      const stage = await checkStage(c, item, section, params, pipelineRetry, dir, stages, firstByName, opts.loadModules !== false);
-      if (stage) spec[section].push(stage);
+      const found = await checkStage(c, item, section, params, pipelineRetry, dir, stages, firstByName, opts);
+      spec[section].push(...found);
     }
   }
 }
@@ -376,11 +409,12 @@ async function checkStage(
   dir: string,
   stages: ReadonlyMap<string, StageDef>,
   firstByName: Map<string, SourceRange | undefined>,
-  loadModules = true,
-): Promise<StageSpec | undefined> {
+  opts: ValidateOptions,
+): Promise<StageSpec[]> {
+  const loadModules = opts.loadModules !== false;
   if (!isMap(item)) {
     c.error(item, 'stage-not-map', `each item of '${section}' must be a stage map like '- stage: name' + 'uses: type', got ${kindOf(item)}`);
-    return undefined;
+    return [];
   }
   const keys = pairsOf(item);
   for (const [key, pair] of keys) {
@@ -423,7 +457,9 @@ async function checkStage(
     c.error(valueOrKey(usesPair), 'bad-type', `${label}: 'uses' must be a stage type or a module path, got ${kindOf(usesPair.value)}`);
   } else {
     uses = usesPair.value.value;
-    if (isUserStageRef(uses)) {
+    if (isSubPipelineRef(uses)) {
+      // Included below, once `with:` and `retry:` are known.
+    } else if (isUserStageRef(uses)) {
       modulePath = path.resolve(dir, uses);
       if (!loadModules) {
         if (!existsSync(modulePath)) c.error(usesPair.value, 'bad-user-stage', `${label}: user stage module not found: ${modulePath}`);
@@ -494,8 +530,13 @@ async function checkStage(
     c.error(valueOrKey(descPair), 'bad-type', `${label}: 'description' must be a string, got ${kindOf(descPair.value)}`);
   }
 
-  if (name === undefined || uses === undefined || !namePair || !usesPair) return undefined;
-  return {
+  if (name === undefined || uses === undefined || !namePair || !usesPair) return [];
+  if (isSubPipelineRef(uses)) {
+    if (!withOk) return [];
+    const parent: StageParent = { name, uses, file: c.file, range: itemRange, nameRange: c.range(namePair.value)!, usesRange: c.range(usesPair.value)! };
+    return includeStages(c, parent, section, withValue, withPair, retryPair && !isNullish(retryPair.value) ? retry : pipelineRetry, stages, opts);
+  }
+  return [{
     name,
     uses,
     section,
@@ -506,5 +547,42 @@ async function checkStage(
     nameRange: c.range(namePair.value)!,
     usesRange: c.range(usesPair.value)!,
     withRanges,
-  };
+    file: c.file,
+    parents: [],
+  }];
+}
+
+/** A `uses: ./x.pipeline.yaml` stage: that file's stages of this section, flattened. */
+async function includeStages(
+  c: Checker,
+  parent: StageParent,
+  section: Section,
+  withValue: Record<string, unknown>,
+  withPair: Pair | undefined,
+  retry: RetryPolicy | undefined,
+  stages: ReadonlyMap<string, StageDef>,
+  opts: ValidateOptions,
+): Promise<StageSpec[]> {
+  const label = `stage '${parent.name}'`;
+  const withMap = withPair && isMap(withPair.value) ? withPair.value : undefined;
+  const result = await includeSubPipeline(
+    {
+      file: c.file,
+      chain: c.frame?.chain ?? [],
+      section,
+      stage: parent,
+      with: withValue,
+      inheritedRetry: retry,
+      unknownWith: (key, known) => {
+        const hint = known.length ? didYouMean(key, known) || ` (its params: ${known.join(', ')})` : ' (it declares no params)';
+        const where = withMap ? c.nodeAt(withMap, [], key) : parent.usesRange;
+        c.error(where, 'unknown-param', `${label}: unknown param '${key}' for ${parent.uses}${hint}`);
+      },
+    },
+    (file, text, frame) => analyzeFile(file, text, { stages, loadModules: opts.loadModules, checkData: false }, frame),
+  );
+  c.addExternal(result.diagnostics);
+  for (const p of result.problems) c.error(parent.usesRange, p.code, p.message);
+  if (result.hash) c.includedHashes.push(result.hash);
+  return result.stages;
 }

@@ -31,7 +31,7 @@ export function paramTable(params: ParamInfo[]): string {
 }
 
 export function stageDoc(s: StageInfo): string {
-  const kind = s.builtin ? `built-in ${s.kind} stage` : 'stage module';
+  const kind = s.builtin ? `built-in ${s.kind} stage` : s.kind === 'sub-pipeline' ? 'sub-pipeline' : 'stage module';
   return `**${s.uses}** — ${kind}\n\n${s.summary}\n\n${paramTable(s.params)}`;
 }
 
@@ -50,7 +50,7 @@ export function completionsAt(text: string, line: number, character: number, cat
       return [...catalog.byUses.values()].map((s) => ({
         label: s.uses,
         kind: s.builtin ? 'stage' : 'module',
-        detail: s.builtin ? `${s.kind} · ${s.summary}` : `module · ${s.summary}`,
+        detail: s.builtin ? `${s.kind} · ${s.summary}` : s.kind === 'sub-pipeline' ? s.summary : `module · ${s.summary}`,
         documentation: stageDoc(s),
         insertText: s.uses,
         start: ctx.start,

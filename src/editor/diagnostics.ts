@@ -1,6 +1,7 @@
 // Problems in pipeline files, from the runtime's own validator, refreshed on open, on
 // save and while typing (debounced). In a restricted (untrusted) workspace a file that
 // uses stage modules is not validated: validation loads those modules, which runs code.
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { Diagnostic as PlumbDiagnostic } from '../../runtime/errors';
 import { validatePipeline } from '../../runtime/spec/load';
@@ -33,6 +34,12 @@ export function toVscodeDiagnostic(d: PlumbDiagnostic): vscode.Diagnostic {
   diag.source = 'plumb';
   diag.code = d.code;
   return diag;
+}
+
+/** The diagnostics that belong to `file` itself (not to a sub-pipeline file it includes). */
+export function ownDiagnostics(found: PlumbDiagnostic[], file: string): PlumbDiagnostic[] {
+  const self = path.resolve(file);
+  return found.filter((d) => path.resolve(d.file) === self);
 }
 
 export class PipelineDiagnostics implements vscode.Disposable {
@@ -79,7 +86,9 @@ export class PipelineDiagnostics implements vscode.Disposable {
     // validator checks everything else and only that each module file exists.
     const found: PlumbDiagnostic[] = await validatePipeline(doc.uri.fsPath, { text, loadModules: this.isTrusted() });
     if (this.generation.get(key) !== gen) return;
-    this.collection.set(doc.uri, found.map(toVscodeDiagnostic));
+    // Problems inside an included sub-pipeline file carry that file's positions: here they
+    // are summarised by one diagnostic at the `uses:` line; the sub file shows its own when open.
+    this.collection.set(doc.uri, ownDiagnostics(found, doc.uri.fsPath).map(toVscodeDiagnostic));
   }
 
   dispose(): void {

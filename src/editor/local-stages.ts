@@ -1,9 +1,11 @@
 // Stage modules beside a pipeline file: *.ts / *.js (and .mts/.cts/.mjs/.cjs) under its
-// folder, offered as `./relative/path` after `uses:`. Their summary and `with:` schema
+// folder, offered as `./relative/path` after `uses:`; so are other *.pipeline.yaml files
+// (sub-pipelines), with their `params:` as the `with:` keys they take. Their summary and `with:` schema
 // come from loading them with the runtime's own loader; one that fails to load is still
 // offered, with the load error as its summary.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { parsePipelineText } from '../../runtime/spec/parse';
 import { loadUserStage, USER_STAGE_EXTENSIONS } from '../../runtime/stages/user';
 import { stageInfo, type StageInfo } from './catalog';
 
@@ -11,7 +13,16 @@ const SKIP = new Set(['node_modules', '.plumb', '.git', 'out', 'dist']);
 const MAX_FILES = 200;
 
 /** Stage module files under `dir` (bounded depth and count), as `./a/b.ts` paths. */
-export async function findStageModules(dir: string, depth = 3): Promise<string[]> {
+export function findStageModules(dir: string, depth = 3): Promise<string[]> {
+  return findFiles(dir, depth, (name) => USER_STAGE_EXTENSIONS.includes(path.extname(name)) && !name.endsWith('.d.ts') && !/\.(test|spec)\./.test(name));
+}
+
+/** Pipeline files under `dir` that could be included as sub-pipelines, as `./a/b.pipeline.yaml` paths. */
+export function findSubPipelines(dir: string, depth = 3): Promise<string[]> {
+  return findFiles(dir, depth, (name) => /\.pipeline\.ya?ml$/i.test(name));
+}
+
+async function findFiles(dir: string, depth: number, wanted: (name: string) => boolean): Promise<string[]> {
   const found: string[] = [];
   async function walk(sub: string, level: number): Promise<void> {
     if (found.length >= MAX_FILES) return;
@@ -25,7 +36,7 @@ export async function findStageModules(dir: string, depth = 3): Promise<string[]
       if (e.name.startsWith('.') || SKIP.has(e.name)) continue;
       const rel = sub ? `${sub}/${e.name}` : e.name;
       if (e.isDirectory() && level < depth) await walk(rel, level + 1);
-      else if (e.isFile() && USER_STAGE_EXTENSIONS.includes(path.extname(e.name)) && !e.name.endsWith('.d.ts') && !/\.(test|spec)\./.test(e.name)) {
+      else if (e.isFile() && wanted(e.name)) {
         found.push(`./${rel}`);
       }
     }
@@ -36,7 +47,8 @@ export async function findStageModules(dir: string, depth = 3): Promise<string[]
 
 export async function localStageInfos(dir: string): Promise<StageInfo[]> {
   const files = await findStageModules(dir);
-  return Promise.all(
+  const subs = await findSubPipelines(dir);
+  const modules = await Promise.all(
     files.map(async (rel) => {
       try {
         const def = await loadUserStage(path.join(dir, rel));
@@ -46,4 +58,22 @@ export async function localStageInfos(dir: string): Promise<StageInfo[]> {
       }
     }),
   );
+  return [...modules, ...(await Promise.all(subs.map((rel) => subPipelineInfo(dir, rel))))];
+}
+
+/** A sub-pipeline file as a `uses:` choice: its params (with their defaults) are its `with:` keys. */
+async function subPipelineInfo(dir: string, rel: string): Promise<StageInfo> {
+  let params: Record<string, unknown> = {};
+  let summary = 'sub-pipeline: its stages of the same section run here';
+  try {
+    // The runtime's own parser: it reads `${params.x}` inside flow maps, which plain YAML rejects.
+    const file = path.join(dir, rel);
+    const doc = parsePipelineText(file, await fs.readFile(file, 'utf8')).doc.toJS() as { params?: unknown; description?: unknown } | null;
+    if (doc && typeof doc.params === 'object' && doc.params !== null && !Array.isArray(doc.params)) params = doc.params as Record<string, unknown>;
+    if (doc && typeof doc.description === 'string') summary = `sub-pipeline: ${doc.description}`;
+  } catch (e) {
+    summary = `(could not read: ${e instanceof Error ? e.message.split('\n')[0] : String(e)})`;
+  }
+  const paramInfos = Object.entries(params).map(([name, value]) => ({ name, type: Array.isArray(value) ? 'array' : value === null ? undefined : typeof value, default: value, required: false }));
+  return { uses: rel, summary, kind: 'sub-pipeline', builtin: false, params: paramInfos };
 }

@@ -27,7 +27,9 @@ export class CatalogCache {
       entry = { at: Date.now(), infos: localStageInfos(dir) };
       this.local.set(dir, entry);
     }
-    return makeCatalog([...this.builtins, ...(await entry.infos)]);
+    // A pipeline file is not offered as a sub-pipeline of itself (that would be a cycle).
+    const local = (await entry.infos).filter((i) => path.resolve(dir, i.uses) !== path.resolve(file));
+    return makeCatalog([...this.builtins, ...local]);
   }
 }
 

@@ -27,6 +27,11 @@ export function okText(e: { durationMs: number; rowsIn: number; rowsOut: number;
   return `✓ ${formatDuration(e.durationMs)} · ${rows}${tries}`;
 }
 
+/** Stage names cannot contain '/': one that does came from a sub-pipeline. */
+function isSubPipelineStage(name: string): boolean {
+  return name.includes('/');
+}
+
 /** Results of the latest run of each pipeline file. */
 export class RunResults {
   private readonly byFile = new Map<string, Map<number, StageResult>>();
@@ -42,7 +47,11 @@ export class RunResults {
     const file = this.fileOfRun.get(e.runId);
     const results = file === undefined ? undefined : this.byFile.get(file);
     if (!file || !results) return undefined;
-    const set = (line: number, stage: string, kind: ResultKind, text: string) => results.set(line, { line, stage, kind, text });
+    // A sub-pipeline's stages (full names like `prep/impute`) have lines in their own file,
+    // which the events do not name: they are not drawn on the pipeline file's lines.
+    const set = (line: number, stage: string, kind: ResultKind, text: string) => {
+      if (!isSubPipelineStage(stage)) results.set(line, { line, stage, kind, text });
+    };
     switch (e.type) {
       case 'stage-start':
         set(e.ref.line, e.ref.stage, 'running', '⋯ running');

@@ -48,6 +48,8 @@ test('load: the good file resolves to the full spec', async () => {
       nameRange: at(8, 12, 8, 18),
       usesRange: at(9, 11, 9, 17),
       withRanges: { strategy: at(10, 23, 10, 29) },
+      file: spec.file,
+      parents: [],
     },
     {
       name: 'scale',
@@ -59,6 +61,8 @@ test('load: the good file resolves to the full spec', async () => {
       nameRange: at(11, 12, 11, 17),
       usesRange: at(12, 11, 12, 25),
       withRanges: {},
+      file: spec.file,
+      parents: [],
     },
   ]);
 
