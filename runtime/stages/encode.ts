@@ -6,7 +6,7 @@
 // Both encoders default to every category column except the target; a number column may
 // be listed explicitly (e.g. a class number such as `pclass`), its distinct values then act
 // as the categories.
-import { Table, type Column } from '../table/table';
+import { Table, withCounts, type Column } from '../table/table';
 import { categoryColumns, columnListSchema, compareStrings, featureColumns, makeNumberColumn, stageLabel, stringListParam } from './common';
 import type { FittedStage, StageContext, StageDef } from './types';
 
@@ -22,6 +22,8 @@ export type OneHotState = {
 };
 
 export type LabelEncodeState = { columns: EncodedColumn[] };
+
+const ZERO_COUNTS = { missing: 0, nonFinite: 0 } as const;
 
 /** Many more categories than this is usually an ID column encoded by mistake. */
 const MANY_CATEGORIES = 1000;
@@ -197,13 +199,18 @@ const oneHot: FittedStage<OneHotParams, OneHotState> = {
       }
       const k = spec.categories.length;
       const outs: Float64Array[] = [];
+      // One buffer per column (not views of one big buffer): a dropped column frees its memory,
+      // and the allocator can hand memory freed by earlier runs back without new page faults.
       for (let j = 0; j < k; j++) outs.push(new Float64Array(index.length));
       for (let i = 0; i < index.length; i++) {
         const j = index[i];
         if (j >= 0) outs[j][i] = 1;
       }
       const cols: Column[] = state.drop_original ? [] : [c];
-      for (let j = 0; j < k; j++) cols.push(makeNumberColumn(`${spec.name}=${spec.categories[j]}`, outs[j], null));
+      for (let j = 0; j < k; j++) {
+        // Only 0s and 1s: nothing for the engine's data checks to read.
+        cols.push(withCounts(makeNumberColumn(`${spec.name}=${spec.categories[j]}`, outs[j], null), ZERO_COUNTS));
+      }
       produced.set(spec.name, cols);
     }
     // Encoded columns sit where the original was, so the table reads in the same order.
@@ -252,6 +259,7 @@ const labelEncode: FittedStage<{ columns?: string[] }, LabelEncodeState> = {
       if (unknown > 0) warnUnknown(ctx, label, spec.name, unknown, example, 'encoded as missing');
       const values = new Float64Array(index.length);
       let missing: Uint8Array | null = null;
+      let missed = 0;
       for (let i = 0; i < index.length; i++) {
         const j = index[i];
         if (j >= 0) values[i] = j;
@@ -259,9 +267,10 @@ const labelEncode: FittedStage<{ columns?: string[] }, LabelEncodeState> = {
           values[i] = NaN;
           missing ??= new Uint8Array(index.length);
           missing[i] = 1;
+          missed++;
         }
       }
-      out = out.withColumn(makeNumberColumn(spec.name, values, missing));
+      out = out.withColumn(withCounts(makeNumberColumn(spec.name, values, missing), { missing: missed, nonFinite: 0 }));
     }
     return out;
   },

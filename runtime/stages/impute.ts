@@ -6,7 +6,7 @@
 //   mean, median   -> every number column
 //   most_frequent  -> every column (numbers and categories)
 //   constant       -> number columns when fill_value is a number, category columns when a string
-import type { CategoryColumn, Column, NumberColumn, Table } from '../table/table';
+import { knownCounts, withCounts, type CategoryColumn, type Column, type NumberColumn, type Table } from '../table/table';
 import {
   categoryColumns,
   columnListSchema,
@@ -120,14 +120,23 @@ function sampledMedian(c: NumberColumn, scratch?: Float64Array): number {
   const hi = sorted[Math.min(s - 1, mid + SAMPLE_MARGIN)];
   const out = scratch !== undefined && scratch.length >= n ? scratch : new Float64Array(n);
   let below = 0;
-  let above = 0;
+  let upToHi = 0;
+  let nan = 0;
   let k = 0;
+  // Branch-free: which side a value falls on is a coin toss, so branches would mispredict
+  // about half the time (3x slower). Every value is written at out[k] (k <= i < n) and kept
+  // by advancing k only when lo <= x <= hi. NaN (missing) fails both comparisons.
   for (let i = 0; i < n; i++) {
     const x = v[i];
-    if (x < lo) below++;
-    else if (x > hi) above++;
-    else if (x === x) out[k++] = x; // NaN (missing) fails every test
+    const isBelow = +(x < lo);
+    const notAbove = +(x <= hi);
+    below += isBelow;
+    upToHi += notAbove;
+    nan += +(x !== x);
+    out[k] = x;
+    k += notAbove - isBelow;
   }
+  const above = n - nan - upToHi;
   const present = below + k + above;
   // The middle ranks (present-1)>>1 and present>>1 must both be among the gathered.
   if (below <= (present - 1) >> 1 && present >> 1 < below + k) return middleOf(out.subarray(0, k), below, present);
@@ -299,19 +308,42 @@ function learnFill(
   return Number.isNaN(v) ? undefined : v;
 }
 
-/** The column with its missing values filled, and how many there were (one pass). */
+/**
+ * The column with its missing values filled, and how many there were. The new column records
+ * its counts for the engine's data checks: nothing missing, and the input's NaN or infinite
+ * values that were not marked missing (plus the filled slots, were the fill not finite).
+ */
 function fillNumbers(c: NumberColumn, fill: number): { column: NumberColumn; filled: number } {
   const miss = c.missing;
   if (miss === null) return { column: c, filled: 0 };
   const v = c.values;
   const values = new Float64Array(v.length);
+  const known = knownCounts(c);
   let filled = 0;
-  for (let i = 0; i < v.length; i++) {
-    const m = miss[i];
-    filled += m;
-    values[i] = m === 1 ? fill : v[i];
+  let bad = 0;
+  if (known !== undefined) {
+    // The input's counts are known: a block copy, then patch the missing slots (3x faster
+    // than choosing per element).
+    values.set(v);
+    for (let i = 0; i < v.length; i++) {
+      if (miss[i] === 1) {
+        values[i] = fill;
+        filled++;
+      }
+    }
+    bad = known.nonFinite;
+  } else {
+    for (let i = 0; i < v.length; i++) {
+      const m = miss[i];
+      filled += m;
+      const x = m === 1 ? fill : v[i];
+      values[i] = x;
+      if (x - x !== 0) bad++; // NaN or ±Infinity
+    }
   }
-  return { column: filled === 0 ? c : makeNumberColumn(c.name, values, null), filled };
+  if (filled === 0) return { column: c, filled };
+  if (known !== undefined && fill - fill !== 0) bad += filled;
+  return { column: withCounts(makeNumberColumn(c.name, values, null), { missing: 0, nonFinite: bad }), filled };
 }
 
 function fillCategories(c: CategoryColumn, fill: string): CategoryColumn {
@@ -323,7 +355,7 @@ function fillCategories(c: CategoryColumn, fill: string): CategoryColumn {
   }
   const codes = c.codes.slice();
   for (let i = 0; i < codes.length; i++) if (codes[i] < 0) codes[i] = code;
-  return { type: 'category', name: c.name, codes, dictionary };
+  return withCounts<CategoryColumn>({ type: 'category', name: c.name, codes, dictionary }, { missing: 0, nonFinite: 0 });
 }
 
 function countMissing(c: Column): number {

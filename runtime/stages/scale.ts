@@ -1,7 +1,7 @@
 // Scalers for number columns, matching scikit-learn's StandardScaler and MinMaxScaler:
 // statistics are learned at fit (ignoring missing values), transform only reads the state,
 // and missing values stay missing. Default columns: every number column except the target.
-import type { NumberColumn, Table } from '../table/table';
+import { withCounts, type NumberColumn, type Table } from '../table/table';
 import { columnListSchema, makeNumberColumn, numericColumns, paramOr, stageLabel, stringListParam } from './common';
 import type { FittedStage, StageContext, StageDef } from './types';
 
@@ -66,14 +66,32 @@ function numberInput(input: Table, name: string, label: string): NumberColumn {
   return c;
 }
 
-/** out = (x - offset) / divisor, or x * multiplier + offset; missing values stay missing (NaN). */
+/**
+ * out = (x - offset) / divisor, or x * multiplier + offset; missing values stay missing (NaN).
+ * Counts the NaN or infinite results in the same pass: with no value missing, that is what the
+ * engine's data checks need, so they need not read the new column again.
+ */
 function affine(c: NumberColumn, sub: number, div: number, mul: number, add: number): NumberColumn {
   const v = c.values;
   const out = new Float64Array(v.length);
-  if (mul === 1 && add === 0) for (let i = 0; i < v.length; i++) out[i] = (v[i] - sub) / div;
-  else for (let i = 0; i < v.length; i++) out[i] = v[i] * mul + add;
+  let nonFinite = 0;
+  if (mul === 1 && add === 0) {
+    for (let i = 0; i < v.length; i++) {
+      const y = (v[i] - sub) / div;
+      out[i] = y;
+      nonFinite += +(y - y !== 0);
+    }
+  } else {
+    for (let i = 0; i < v.length; i++) {
+      const y = v[i] * mul + add;
+      out[i] = y;
+      nonFinite += +(y - y !== 0);
+    }
+  }
   // The mask is immutable by convention, so the new column can share it.
-  return makeNumberColumn(c.name, out, c.missing);
+  const col = makeNumberColumn(c.name, out, c.missing);
+  // With a mask, telling missing from unmarked NaN would take another read: left to the check.
+  return c.missing === null ? withCounts(col, { missing: 0, nonFinite }) : col;
 }
 
 function warnAllMissing(ctx: StageContext, label: string, name: string): void {

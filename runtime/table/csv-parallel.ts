@@ -28,7 +28,7 @@ import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { createHash } from 'node:crypto';
 import { countLines, csvHeader, fileError, parseCsv, parseCsvRows, type CsvOptions } from './csv';
-import { Table, type Column } from './table';
+import { missingCount, Table, withCounts, type Column } from './table';
 
 /** Below this size one thread is faster than starting the split. */
 export const PARALLEL_MIN_BYTES = 8 << 20;
@@ -69,6 +69,16 @@ export type PackedColumn =
   | { type: 'number'; values: Float64Array; missing: Uint8Array | null }
   | { type: 'category'; codes: Int32Array; dictionary: string[] };
 
+/**
+ * Sent by a worker reading a FileChunkRequest as soon as its part is read, before parsing:
+ * its bytes in shared memory, so this thread hashes them while the worker parses the same bytes.
+ */
+export interface ChunkBytes {
+  id: number;
+  bytes: Uint8Array;
+  span: FileChunkSpan;
+}
+
 export type ChunkReply =
   | { id: number; ok: true; rows: number; columns: PackedColumn[]; buffer?: ArrayBuffer; span?: FileChunkSpan }
   | { id: number; ok: false; buffer?: ArrayBuffer };
@@ -91,12 +101,20 @@ export function packColumns(t: Table): { columns: PackedColumn[]; transfer: Arra
 /** Bytes read past a share's end to find the line end that closes its last record. */
 export const SLACK_BYTES = 1 << 20;
 
+/**
+ * A worker shares a file part at least this big before parsing it (so it is hashed meanwhile)
+ * and is then replaced (see runChunk); a smaller part is hashed after it comes back, which
+ * costs less than starting a worker.
+ */
+export const SHARE_MIN_BYTES = 32 << 20;
+
 /** The header is looked for in this much of the file before the rest of this thread's part is read. */
 const HEADER_BYTES = 64 << 10;
 
-/** The file's bytes from `from` to `to` (fewer at the end of the file). */
-export function readRange(fd: number, from: number, to: number): Uint8Array {
-  const out = new Uint8Array(Math.max(0, to - from));
+/** The file's bytes from `from` to `to` (fewer at the end of the file), in shared memory if asked. */
+export function readRange(fd: number, from: number, to: number, shared = false): Uint8Array {
+  const length = Math.max(0, to - from);
+  const out = shared ? new Uint8Array(new SharedArrayBuffer(length)) : new Uint8Array(length);
   const n = readInto(fd, out, 0, from, out.length);
   return n === out.length ? out : out.subarray(0, n);
 }
@@ -137,7 +155,8 @@ export interface HashedReadOptions extends CsvOptions {
  * A CSV file's table and the sha256 of the bytes it was parsed from. A big file is not read
  * whole first: this thread reads and parses the first part (hashing it meanwhile) while each
  * worker reads and parses its own part, so reading is parallel too and no part is copied.
- * The workers hand their bytes back to be hashed in order. Chunk edges are the first line end
+ * Each worker shares its bytes as soon as it has read them, and this thread hashes them in order
+ * while the workers parse (the bytes hashed are the bytes parsed). Chunk edges are the first line end
  * at or after each share's end, and a quote count per part checks, as splitPoints does, that no
  * edge falls inside a quoted field; any doubt (or any error) reads the whole file and takes the
  * one-pass route, so results and errors are exactly parseCsv's.
@@ -164,6 +183,7 @@ export async function readCsvHashed(file: string, opts: HashedReadOptions = {}):
   const share = (k: number): number => Math.floor((size * (firstWeight + k - 1)) / (firstWeight + chunks - 1));
   const csvOpts: CsvOptions = { delimiter: opts.delimiter, missing: opts.missing };
   const pending: Promise<ChunkReply>[] = [];
+  const shared: Promise<ChunkBytes | undefined>[] = [];
   try {
     const fd = fs.openSync(file, 'r');
     try {
@@ -179,7 +199,9 @@ export async function readCsvHashed(file: string, opts: HashedReadOptions = {}):
       }
       if (names.length < 2 || dataStart >= got) return whole(); // tiny data, or a header longer than the prefix
       for (let k = 1; k < chunks; k++) {
-        pending.push(runChunk({ id: 0, file, from: share(k), to: share(k + 1), last: k === chunks - 1, names, opts: csvOpts }));
+        let bytesReady: (b: ChunkBytes | undefined) => void = () => {};
+        shared.push(new Promise((resolve) => (bytesReady = resolve)));
+        pending.push(runChunk({ id: 0, file, from: share(k), to: share(k + 1), last: k === chunks - 1, names, opts: csvOpts }, bytesReady));
       }
       got += readInto(fd, head, got, got, head.length - got);
       head = head.subarray(0, got);
@@ -206,18 +228,23 @@ export async function readCsvHashed(file: string, opts: HashedReadOptions = {}):
   } catch {
     first = { id: 0, ok: false };
   }
-  const replies = [first, ...(await Promise.all(pending))];
-  // The parts must tile the file, and every edge must sit outside quotes.
+  // Hash the workers' parts, in order, while they are still parsing them. The parts must tile
+  // the file, and every edge must sit outside quotes.
   let at = end0;
   let quotes = countQuotes(head, dataStart, end0);
-  for (let k = 1; k < chunks && replies.every((r) => r.ok); k++) {
-    const r = replies[k] as Extract<ChunkReply, { ok: true }>;
-    if (!r.span || !r.buffer || share(k) + r.span.start !== at || quotes % 2 !== 0) return whole();
-    hash.update(new Uint8Array(r.buffer, r.span.start, r.span.end - r.span.start));
-    at = share(k) + r.span.end;
-    quotes += r.span.quotes;
+  let tiled = first.ok;
+  for (let k = 1; k < chunks && tiled; k++) {
+    // A small part is not shared (see SHARE_MIN_BYTES): its bytes come back with the reply.
+    const part = (await shared[k - 1]) ?? returnedBytes(await pending[k - 1]);
+    if (!part || share(k) + part.span.start !== at || quotes % 2 !== 0) tiled = false;
+    else {
+      hash.update(part.bytes.subarray(part.span.start, part.span.end));
+      at = share(k) + part.span.end;
+      quotes += part.span.quotes;
+    }
   }
-  if (!replies.every((r) => r.ok)) return whole();
+  const replies = [first, ...(await Promise.all(pending))];
+  if (!tiled || !replies.every((r) => r.ok)) return whole();
   const table = mergeChunks(names, replies as Extract<ChunkReply, { ok: true }>[]);
   return table ? { table, sha256: hash.digest('hex') } : whole();
 }
@@ -347,7 +374,9 @@ function mergeChunks(names: string[], parts: Extract<ChunkReply, { ok: true }>[]
         if (col.missing) (missing ??= new Uint8Array(rows)).set(col.missing, at);
         at += parts[k].rows;
       });
-      columns.push({ type: 'number', name: names[c], values, missing });
+      const col: Column = { type: 'number', name: names[c], values, missing };
+      // Number cells are finite by construction (anything else makes the column text).
+      columns.push(withCounts(col, { missing: missingCount(col), nonFinite: 0 }));
       continue;
     }
     const dictionary: string[] = [];
@@ -436,15 +465,27 @@ function sourceWorker(file: string): Worker {
 interface PoolWorker {
   worker: Worker;
   busy: boolean;
+  /** Being ended on purpose (see runChunk): its exit is not a failure. */
+  retired?: boolean;
 }
 
 const pool: PoolWorker[] = [];
 const waiting = new Map<number, (r: ChunkReply) => void>();
+const early = new Map<number, (b: ChunkBytes | undefined) => void>();
 let nextId = 1;
 
-function runChunk(req: ChunkRequest | FileChunkRequest): Promise<ChunkReply> {
+function returnedBytes(r: ChunkReply): Pick<ChunkBytes, 'bytes' | 'span'> | undefined {
+  return r.ok && r.buffer && r.span ? { bytes: new Uint8Array(r.buffer), span: r.span } : undefined;
+}
+
+/** Runs a chunk in a worker; `onBytes` gets a file chunk's shared bytes (or undefined) first. */
+function runChunk(req: ChunkRequest | FileChunkRequest, onBytes?: (b: ChunkBytes | undefined) => void): Promise<ChunkReply> {
   const id = nextId++;
-  return new Promise((resolve) => {
+  return new Promise<ChunkReply>((settle) => {
+    const resolve = (r: ChunkReply): void => {
+      onBytes?.(undefined); // no-op once the bytes came (a promise settles once)
+      settle(r);
+    };
     const file = workerFile();
     if (!file) return resolve({ id, ok: false });
     let w = pool.find((p) => !p.busy);
@@ -458,9 +499,29 @@ function runChunk(req: ChunkRequest | FileChunkRequest): Promise<ChunkReply> {
     }
     const taken = w;
     taken.busy = true;
+    let sharedSent = false;
+    if (onBytes) {
+      early.set(id, (b) => {
+        sharedSent = b !== undefined;
+        onBytes(b);
+      });
+    }
     waiting.set(id, (r) => {
       taken.busy = false;
       taken.worker.unref(); // idle: let the process exit
+      // A worker that shared a file part still holds it until its own next GC, which an idle
+      // worker never runs (up to ~90 MB per 1M rows kept through the run). Ending the worker
+      // frees it at once; a fresh one starts now, in the background, for the next read.
+      if (sharedSent && workerPath) {
+        taken.retired = true;
+        pool.splice(pool.indexOf(taken), 1);
+        void taken.worker.terminate();
+        try {
+          spawn(workerPath);
+        } catch {
+          workerPath = null;
+        }
+      }
       resolve(r);
     });
     taken.worker.ref();
@@ -471,14 +532,22 @@ function runChunk(req: ChunkRequest | FileChunkRequest): Promise<ChunkReply> {
 function spawn(file: string): PoolWorker {
   const worker = file.endsWith('.ts') ? sourceWorker(file) : new Worker(file);
   const entry: PoolWorker = { worker, busy: false };
-  worker.on('message', (r: ChunkReply) => {
+  worker.on('message', (r: ChunkReply | ChunkBytes) => {
+    if ('bytes' in r) {
+      early.get(r.id)?.(r);
+      early.delete(r.id);
+      return;
+    }
+    early.delete(r.id); // a reply without shared bytes before it settles them as undefined
     const done = waiting.get(r.id);
     waiting.delete(r.id);
     done?.(r);
   });
   const fail = (): void => {
+    if (entry.retired) return;
     workerPath = null; // stop using workers in this process
     pool.splice(pool.indexOf(entry), 1);
+    early.clear(); // settled as undefined by each waiting reply below
     for (const [id, done] of waiting) {
       waiting.delete(id);
       done({ id, ok: false });

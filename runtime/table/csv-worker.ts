@@ -1,14 +1,18 @@
 // Worker-thread entry for csv-parallel.ts: parses one chunk and sends the columns back with
-// their buffers transferred, and the chunk's bytes too, so that nothing big stays here.
+// their buffers transferred, and the chunk's bytes too, so that nothing big stays here. A big
+// part it reads from the file itself is read into shared memory and shared before parsing, so
+// the main thread hashes it meanwhile (this worker is then replaced, which frees it).
 import { parentPort } from 'node:worker_threads';
 import { parseCsvRows } from './csv';
 import * as fs from 'node:fs';
 import {
+  SHARE_MIN_BYTES,
   SLACK_BYTES,
   countQuotes,
   packColumns,
   readRange,
   recordStart,
+  type ChunkBytes,
   type ChunkReply,
   type ChunkRequest,
   type FileChunkRequest,
@@ -23,20 +27,26 @@ parentPort?.on('message', (req: ChunkRequest | FileChunkRequest) => {
     let span: FileChunkSpan | undefined;
     if ('file' in req) {
       ({ bytes, span } = readFileChunk(req));
+      if (bytes.buffer instanceof SharedArrayBuffer) parentPort!.postMessage({ id: req.id, bytes, span } satisfies ChunkBytes);
     } else {
       bytes = new Uint8Array(req.buffer);
     }
     const t = parseCsvRows(span ? bytes.subarray(span.start, span.end) : bytes, req.names, req.opts);
     const packed = packColumns(t);
     transfer = packed.transfer;
-    reply = { id: req.id, ok: true, rows: t.rowCount, columns: packed.columns, buffer: bytes.buffer as ArrayBuffer, span };
+    reply = { id: req.id, ok: true, rows: t.rowCount, columns: packed.columns, span, ...ownBuffer(bytes) };
   } catch {
-    reply = { id: req.id, ok: false, buffer: bytes?.buffer as ArrayBuffer | undefined };
+    reply = { id: req.id, ok: false, ...ownBuffer(bytes) };
   }
   // The parser may have grown a copy of the chunk, but never into the chunk's own buffer.
   if (reply.buffer && !transfer.includes(reply.buffer)) transfer.push(reply.buffer);
   parentPort!.postMessage(reply, transfer);
 });
+
+/** The chunk's buffer to hand back, unless it is shared memory (which cannot be transferred). */
+function ownBuffer(bytes: Uint8Array | undefined): { buffer?: ArrayBuffer } {
+  return bytes && bytes.buffer instanceof ArrayBuffer ? { buffer: bytes.buffer } : {};
+}
 
 /** Reads this part of the file (a little past its end, to find the closing line end). */
 function readFileChunk(req: FileChunkRequest): { bytes: Uint8Array; span: FileChunkSpan } {
@@ -44,7 +54,8 @@ function readFileChunk(req: FileChunkRequest): { bytes: Uint8Array; span: FileCh
   let bytes: Uint8Array;
   try {
     const size = fs.fstatSync(fd).size;
-    bytes = readRange(fd, req.from, req.last ? size : Math.min(size, req.to + SLACK_BYTES));
+    const to = req.last ? size : Math.min(size, req.to + SLACK_BYTES);
+    bytes = readRange(fd, req.from, to, to - req.from >= SHARE_MIN_BYTES);
   } finally {
     fs.closeSync(fd);
   }

@@ -20,7 +20,7 @@
 import * as fs from 'node:fs';
 import { DataError } from '../errors';
 import { writeFileAtomic } from '../fs/atomic';
-import { Table, type Column } from './table';
+import { missingCount, Table, withCounts, type Column } from './table';
 import { readCsvParallel } from './csv-parallel';
 
 /** Node's Buffer#latin1Slice (undocumented, long-standing) is the cheapest bytes -> string call for ASCII. */
@@ -591,7 +591,9 @@ class CsvParser {
       if (kinds[c] === CAT) {
         return { type: 'category', name, codes: trim(codes[c], n), dictionary: dicts[c]!.strings };
       }
-      return { type: 'number', name, values: trim(values[c], n), missing: masks[c].length ? trim(masks[c], n) : null };
+      const col: Column = { type: 'number', name, values: trim(values[c], n), missing: masks[c].length ? trim(masks[c], n) : null };
+      // Number cells are finite by construction (anything else makes the column text).
+      return withCounts(col, { missing: missingCount(col), nonFinite: 0 });
     });
     return new Table(columns, n);
   }

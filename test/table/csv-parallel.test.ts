@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import fc from 'fast-check';
 import { createHash } from 'node:crypto';
-import { PARALLEL_MIN_BYTES, parseCsvParallel, readCsvHashed, splitPoints, workersAvailable } from '../../runtime/table/csv-parallel';
+import { PARALLEL_MIN_BYTES, SHARE_MIN_BYTES, parseCsvParallel, readCsvHashed, splitPoints, workersAvailable } from '../../runtime/table/csv-parallel';
 import { parseCsv, readCsv, readCsvSingleThread, type CsvOptions } from '../../runtime/table/csv';
 import type { Table } from '../../runtime/table/table';
 import { tempDir } from './helpers';
@@ -183,6 +183,28 @@ test('reading a file in parts (workers read their own) = one read: same table, s
       for (const chunks of [2, 3, 5]) assert.deepStrictEqual(await hashedRead(file, chunks), oneRead(file), `${name}, ${chunks} parts`);
     }
     await assert.rejects(readCsvHashed(path.join(dir, 'absent.csv'), { chunks: 2, minBytes: 0 }), /absent\.csv.*no such file/);
+  } finally {
+    cleanup();
+  }
+});
+
+test('parts big enough to be shared while parsing (hashed meanwhile) read the same as one read, repeatedly', async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const file = path.join(dir, 'shared.csv');
+    const lines = ['id,score,city'];
+    let size = 0;
+    // Two parts of more than SHARE_MIN_BYTES each, with a quoted line break near the middle.
+    for (let i = 0; size < 2 * SHARE_MIN_BYTES + (4 << 20); i++) {
+      const line = `${i},${i % 31 === 0 ? '' : (i % 1013) / 8},${i === 1_200_000 ? '"two\nlines"' : `c${i % 7}`}`;
+      lines.push(line);
+      size += line.length + 1;
+    }
+    fs.writeFileSync(file, lines.join('\n') + '\n');
+    const want = oneRead(file);
+    // Twice: the worker that shared its part is replaced, and the next read uses the new one.
+    for (let r = 0; r < 2; r++) assert.deepStrictEqual(await hashedRead(file, 2), want, `read ${r + 1}`);
+    assert.equal(await workersAvailable(), true);
   } finally {
     cleanup();
   }
