@@ -137,7 +137,7 @@ test('the page draws every chart from real run records, with no console errors, 
   await page.addInitScript({ content: initScript(DARK_THEME) });
 
   await page.goto(`${origin}/`);
-  await page.waitForFunction('window.__posted.some((m) => m.type === "ready")');
+  await page.waitForFunction(() => (window as unknown as { __posted: { type: string; runId?: string }[] }).__posted.some((m) => m.type === 'ready'));
   await post(page, history);
   await page.waitForSelector('.uplot canvas');
 
@@ -157,7 +157,7 @@ test('the page draws every chart from real run records, with no console errors, 
   live.runId = 'live-run';
   live.status = 'running';
   await post(page, { type: 'live', run: live });
-  await page.waitForFunction('document.getElementById("status").textContent.startsWith("● live")');
+  await page.waitForFunction(() => document.getElementById('status')?.textContent?.startsWith('● live'));
 
   await page.screenshot({ path: path.join((fs.mkdirSync(OUT, { recursive: true }), OUT), 'metrics-dark.png'), fullPage: true });
   assert.deepEqual(problems, []);
@@ -191,7 +191,7 @@ test('an older run is drawn from its summary at once, then in full when the host
   page.on('pageerror', (e) => problems.push(e.message));
   await page.addInitScript({ content: initScript({}) });
   await page.goto(`${origin}/`);
-  await page.waitForFunction('window.__posted.some((m) => m.type === "ready")');
+  await page.waitForFunction(() => (window as unknown as { __posted: { type: string; runId?: string }[] }).__posted.some((m) => m.type === 'ready'));
   await post(page, history);
   await page.waitForSelector('.uplot canvas');
   const titles = () => page.$$eval('.card h2', (hs) => hs.map((h) => h.firstChild?.textContent ?? ''));
@@ -200,7 +200,7 @@ test('an older run is drawn from its summary at once, then in full when the host
   // Pick the older run: its stage charts come from the summary, and the page asks for the rest.
   const older = records[0];
   await page.selectOption('#run', older.runId);
-  await page.waitForFunction(`window.__posted.some((m) => m.type === 'selected' && m.runId === ${JSON.stringify(older.runId)})`);
+  await page.waitForFunction((id) => (window as unknown as { __posted: { type: string; runId?: string }[] }).__posted.some((m) => m.type === 'selected' && m.runId === id), older.runId);
   await page.waitForSelector('.loading');
   const partial = await titles();
   for (const t of ['Stage duration', 'Rows through stages', 'Retries, errors, warnings']) assert.ok(partial.includes(t), `"${t}" in ${JSON.stringify(partial)}`);
@@ -213,7 +213,7 @@ test('an older run is drawn from its summary at once, then in full when the host
   await page.waitForTimeout(100);
   assert.ok(await page.$('.loading'), 'still waiting for the selected run');
   await post(page, { type: 'run', run: older });
-  await page.waitForFunction(`!document.querySelector('.loading')`);
+  await page.waitForFunction(() => !document.querySelector('.loading'));
   assert.ok((await titles()).some((t) => /fit · /.test(t)), 'the older run is now drawn in full');
   assert.equal(await page.$eval('#run', (s) => (s as HTMLSelectElement).value), older.runId);
 
