@@ -11,8 +11,10 @@ export interface StageRef {
   section: Section;
   /** Position in the run's flat stage list (0-based). */
   index: number;
-  /** 1-based line of the stage in the pipeline file. */
+  /** 1-based line of the stage in the file its text is in: `file`, else the pipeline file. */
   line: number;
+  /** The file of a stage included from a sub-pipeline; undefined for the pipeline's own. */
+  file?: string;
 }
 
 export interface ErrorInfo {

@@ -146,6 +146,7 @@ export async function runPipeline(spec: PipelineSpec, opts: RunOptions = {}): Pr
     section: s.section,
     index,
     line: s.nameRange.start.line,
+    ...(s.file !== undefined && s.file !== spec.file ? { file: s.file } : {}),
   }));
 
   // The stage running now. The retry callbacks below are made once per run and read it:

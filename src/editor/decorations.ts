@@ -23,8 +23,8 @@ export class RunDecorations implements vscode.Disposable {
   }
 
   handle(e: EngineEvent): void {
-    const file = this.results.apply(e);
-    if (file) for (const ed of vscode.window.visibleTextEditors) if (ed.document.uri.fsPath === file) this.draw(ed);
+    const files = this.results.apply(e);
+    if (files.length) for (const ed of vscode.window.visibleTextEditors) if (files.includes(ed.document.uri.fsPath)) this.draw(ed);
   }
 
   private redrawAll(): void {

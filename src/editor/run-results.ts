@@ -7,7 +7,7 @@ import { formatDuration, formatRows } from '../../runtime/monitor/trace';
 export type ResultKind = 'ok' | 'error' | 'running' | 'retry';
 
 export interface StageResult {
-  /** 1-based line of the stage in the pipeline file, as in StageRef. */
+  /** 1-based line of the stage in its file, as in StageRef. */
   line: number;
   stage: string;
   kind: ResultKind;
@@ -27,55 +27,56 @@ export function okText(e: { durationMs: number; rowsIn: number; rowsOut: number;
   return `✓ ${formatDuration(e.durationMs)} · ${rows}${tries}`;
 }
 
-/** Stage names cannot contain '/': one that does came from a sub-pipeline. */
-function isSubPipelineStage(name: string): boolean {
-  return name.includes('/');
-}
-
-/** Results of the latest run of each pipeline file. */
+/** Results of the latest run of each file: a pipeline file, or a sub-pipeline file it includes. */
 export class RunResults {
   private readonly byFile = new Map<string, Map<number, StageResult>>();
-  private readonly fileOfRun = new Map<string, string>();
+  /** For each running run: its pipeline file, and every file it has drawn results in. */
+  private readonly runs = new Map<string, { file: string; files: Set<string> }>();
 
-  /** Applies one event; returns the file whose results changed, if any. */
-  apply(e: EngineEvent): string | undefined {
+  /** Applies one event; returns the files whose results changed (empty when none). */
+  apply(e: EngineEvent): string[] {
     if (e.type === 'run-start') {
-      this.fileOfRun.set(e.runId, e.file);
+      this.runs.set(e.runId, { file: e.file, files: new Set([e.file]) });
       this.byFile.set(e.file, new Map());
-      return e.file;
+      return [e.file];
     }
-    const file = this.fileOfRun.get(e.runId);
-    const results = file === undefined ? undefined : this.byFile.get(file);
-    if (!file || !results) return undefined;
-    // A sub-pipeline's stages (full names like `prep/impute`) have lines in their own file,
-    // which the events do not name: they are not drawn on the pipeline file's lines.
-    const set = (line: number, stage: string, kind: ResultKind, text: string) => {
-      if (!isSubPipelineStage(stage)) results.set(line, { line, stage, kind, text });
+    const run = this.runs.get(e.runId);
+    if (!run) return [];
+    // A sub-pipeline's stage has its line in its own file (ref.file): its result is drawn
+    // there, and a run's first result in a file replaces what an earlier run left in it.
+    const set = (ref: { line: number; stage: string; file?: string }, kind: ResultKind, text: string): string[] => {
+      const file = ref.file ?? run.file;
+      let results = this.byFile.get(file);
+      if (!run.files.has(file) || !results) {
+        run.files.add(file);
+        this.byFile.set(file, (results = new Map()));
+      }
+      results.set(ref.line, { line: ref.line, stage: ref.stage, kind, text });
+      return [file];
     };
     switch (e.type) {
       case 'stage-start':
-        set(e.ref.line, e.ref.stage, 'running', '⋯ running');
-        return file;
+        return set(e.ref, 'running', '⋯ running');
       case 'progress':
-        set(e.ref.line, e.ref.stage, 'running', `⋯ ${Math.round(e.fraction * 100)}%${e.message ? ` ${short(e.message)}` : ''}`);
-        return file;
+        return set(e.ref, 'running', `⋯ ${Math.round(e.fraction * 100)}%${e.message ? ` ${short(e.message)}` : ''}`);
       case 'attempt-end':
-        if (e.ok || e.retryInMs === undefined) return undefined;
-        set(e.ref.line, e.ref.stage, 'retry', `↻ attempt ${e.attempt} failed (${short(e.error?.message ?? 'error')}), retry in ${formatDuration(e.retryInMs)}`);
-        return file;
+        if (e.ok || e.retryInMs === undefined) return [];
+        return set(e.ref, 'retry', `↻ attempt ${e.attempt} failed (${short(e.error?.message ?? 'error')}), retry in ${formatDuration(e.retryInMs)}`);
       case 'stage-end':
-        set(e.ref.line, e.ref.stage, 'ok', okText(e));
-        return file;
+        return set(e.ref, 'ok', okText(e));
       case 'stage-error':
-        set(e.ref.line, e.ref.stage, 'error', `✗ ${short(e.error.message)}${e.attempts > 1 ? ` (after ${e.attempts} attempts)` : ''}`);
-        return file;
-      case 'run-end':
-        this.fileOfRun.delete(e.runId);
+        return set(e.ref, 'error', `✗ ${short(e.error.message)}${e.attempts > 1 ? ` (after ${e.attempts} attempts)` : ''}`);
+      case 'run-end': {
+        this.runs.delete(e.runId);
         // A stage still shown as running was cut short by a failure elsewhere or a cancel.
-        for (const r of results.values()) if (r.kind === 'running') set(r.line, r.stage, 'error', `✗ ${e.status === 'cancelled' ? 'cancelled' : 'did not finish'}`);
-        return file;
+        const text = `✗ ${e.status === 'cancelled' ? 'cancelled' : 'did not finish'}`;
+        for (const file of run.files) {
+          for (const r of this.byFile.get(file)?.values() ?? []) if (r.kind === 'running') Object.assign(r, { kind: 'error' as const, text });
+        }
+        return [...run.files];
+      }
       default:
-        return undefined;
+        return [];
     }
   }
 

@@ -58,7 +58,7 @@ test('uses: completion offers sub-pipeline files; their params are the with: key
   }
 });
 
-test('a parent file shows only its own diagnostics (the summary at uses:); sub-pipeline run results stay off its lines', async () => {
+test('a parent file shows only its own diagnostics (the summary at uses:); sub-pipeline run results go to the lines of the sub file', async () => {
   const ws = workspace(WITH_SUB);
   try {
     ws.write('shared/prep.pipeline.yaml', PREP.replace('uses: standard-scale', 'uses: standard-scael'));
@@ -79,7 +79,10 @@ test('a parent file shows only its own diagnostics (the summary at uses:); sub-p
     const lines = results.resultsFor(ws.file);
     assert.deepEqual(lines.map((r) => r.stage), ['encode', 'split', 'fit', 'evaluate']);
     assert.ok(lines.every((r) => r.kind === 'ok'));
-    assert.equal(results.resultsFor(path.join(ws.dir, 'shared/prep.pipeline.yaml')).length, 0);
+    // The sub-pipeline's stages get their results on their own lines, in their own file.
+    const sub = results.resultsFor(path.join(ws.dir, 'shared/prep.pipeline.yaml'));
+    assert.deepEqual(sub.map((r) => [r.stage, r.line, r.kind]), [['prep/impute', 5, 'ok'], ['prep/scale', 8, 'ok']]);
+    assert.match(sub[0].text, /^✓ .* rows$/);
   } finally {
     ws.cleanup();
   }
