@@ -16,6 +16,11 @@ import type { PipelineSpec, StageParent, StageSpec } from './types';
 
 /** Nesting deeper than this is almost certainly a mistake (and bounds the work). */
 export const MAX_INCLUDE_DEPTH = 8;
+/**
+ * Includes of one top-level file, all levels together: a file that includes the next ten
+ * times, eight levels deep, would otherwise ask for 10^8 analyses.
+ */
+export const MAX_INCLUDES = 256;
 
 const SUB_PIPELINE = /\.pipeline\.ya?ml$/i;
 
@@ -28,6 +33,8 @@ export function isSubPipelineRef(uses: string): boolean {
 export interface IncludeFrame {
   /** Absolute paths of the including files, outermost first (for cycles and depth). */
   chain: string[];
+  /** Includes left for the whole top-level file (shared by every level). */
+  budget: { left: number };
   section: Section;
   /** The including stage's `with:`, already interpolated with the including file's params. */
   with: Record<string, unknown>;
@@ -43,6 +50,7 @@ export interface IncludeRequest {
   /** The including file (absolute) and the chain above it. */
   file: string;
   chain: string[];
+  budget: { left: number };
   section: Section;
   stage: StageParent;
   with: Record<string, unknown>;
@@ -73,6 +81,10 @@ export async function includeSubPipeline(req: IncludeRequest, analyze: Analyze):
     const top = chain[0];
     return fail('sub-pipeline-cycle', `stage '${stage.name}': sub-pipelines include each other in a cycle: ${chainText([...chain.slice(chain.indexOf(abs)), abs], top)}`);
   }
+  if (req.budget.left <= 0) {
+    return fail('sub-pipeline-budget', `stage '${stage.name}': more than ${MAX_INCLUDES} sub-pipeline includes in all (counting every level); include fewer files, or the same file fewer times`);
+  }
+  req.budget.left--;
   if (chain.length > MAX_INCLUDE_DEPTH) {
     return fail('sub-pipeline-depth', `stage '${stage.name}': sub-pipelines are nested more than ${MAX_INCLUDE_DEPTH} deep (${chainText([...chain, abs], chain[0])})`);
   }
@@ -85,6 +97,7 @@ export async function includeSubPipeline(req: IncludeRequest, analyze: Analyze):
   }
   const sub = await analyze(abs, text, {
     chain,
+    budget: req.budget,
     section: req.section,
     with: req.with,
     unknownWith: req.unknownWith,

@@ -19,7 +19,7 @@ import { parsePipelineText } from './parse';
 import { compareRanges, nodeOffsets, nodeRange, offsetRange } from './positions';
 import { didYouMean } from './suggest';
 import type { PipelineSpec, StageParent, StageSpec } from './types';
-import { includeSubPipeline, isSubPipelineRef, type IncludeFrame } from './include';
+import { includeSubPipeline, isSubPipelineRef, MAX_INCLUDES, type IncludeFrame } from './include';
 
 export interface ValidateOptions {
   /** `--set key=value` strings, or already-typed values by dotted key. */
@@ -58,6 +58,8 @@ class Checker {
   readonly external: Diagnostic[] = [];
   /** Hashes of the included files, in order: part of the pipeline's lineage hash. */
   readonly includedHashes: string[] = [];
+  /** Sub-pipeline includes this top-level file may still make, all levels together. */
+  readonly includeBudget = { left: MAX_INCLUDES };
   constructor(
     readonly file: string,
     readonly text: string,
@@ -569,6 +571,7 @@ async function includeStages(
     {
       file: c.file,
       chain: c.frame?.chain ?? [],
+      budget: c.frame?.budget ?? c.includeBudget,
       section,
       stage: parent,
       with: withValue,

@@ -164,6 +164,27 @@ test('sub-pipeline: nesting deeper than the limit is an error', async (t) => {
   assert.ok(diags.some((d) => d.code === 'sub-pipeline-depth' && /nested more than 8 deep/.test(d.message)), formatted(diags).join('\n'));
 });
 
+test('sub-pipeline: a file that fans out (each level including the next many times) stops at the include budget', async (t) => {
+  const dir = tempDir(t);
+  const files: Record<string, string> = {};
+  // 6 levels × 10 includes each would be 10^6 analyses without a budget.
+  for (let i = 0; i < 6; i++) {
+    const stages = Array.from({ length: 10 }, (_, k) => `  - stage: s${k}\n    uses: ./p${i + 1}.pipeline.yaml\n`).join('');
+    files[`p${i}.pipeline.yaml`] = `pipeline: p${i}\nfeature:\n${stages}`;
+  }
+  files['p6.pipeline.yaml'] = 'pipeline: p6\nfeature:\n  - stage: s\n    uses: impute\n';
+  writeFiles(dir, files);
+  const diags = await validatePipeline(path.join(dir, 'p0.pipeline.yaml'), opts);
+  assert.ok(diags.some((d) => d.code === 'sub-pipeline-budget' && /more than 256 sub-pipeline includes/.test(d.message)), formatted(diags).slice(0, 5).join('\n'));
+  // A fan-out within the budget still loads: 3 × 3 includes, 9 stages.
+  files['q0.pipeline.yaml'] = 'pipeline: q0\nfeature:\n' + [0, 1, 2].map((k) => `  - stage: a${k}\n    uses: ./q1.pipeline.yaml\n`).join('');
+  files['q1.pipeline.yaml'] = 'pipeline: q1\nfeature:\n' + [0, 1, 2].map((k) => `  - stage: b${k}\n    uses: impute\n`).join('');
+  writeFiles(dir, files);
+  const spec = await loadPipeline(path.join(dir, 'q0.pipeline.yaml'), opts);
+  assert.equal(spec.feature.length, 9);
+  assert.equal(spec.feature[4].name, 'a1/b1');
+});
+
 test('sub-pipeline: user stage modules resolve relative to the sub file', async (t) => {
   const dir = tempDir(t);
   cpSync(STAGE_FIXTURES, path.join(dir, 'shared/stages'), { recursive: true });
