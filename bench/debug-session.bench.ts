@@ -8,10 +8,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Session, workspace } from '../test/debug/helpers';
+import { finish, median, percentile, quick, type Result } from './lib';
 
-const quick = process.argv.includes('--quick');
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const p95 = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * 0.95))];
+const p95 = (xs: number[]): number => percentile(xs, 95);
 
 async function echoFloor(n: number): Promise<number[]> {
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'plumb-echo-')), 'echo.js');
@@ -88,21 +87,20 @@ export default function () {
 }
 
 async function main(): Promise<void> {
-const results: Record<string, unknown>[] = [];
-const n = quick ? 10 : 30;
-const floor = await echoFloor(n * 3);
-const steps = await stepTrips(n);
-results.push({ id: 'step-round-trip', label: "resume 'next' between epochs → stopped → stackTrace (p50)", value: median(steps), p95: p95(steps), unit: 'ms', goal: 5, met: median(steps) < 5, reference: { label: 'bare IPC echo round trip (p50)', value: median(floor), unit: 'ms' }, ratio: median(steps) / median(floor) });
-for (const rows of quick ? [1000, 100_000] : [1000, 1_000_000, 10_000_000]) {
-  const t = await variablesLatency(rows, n);
-  results.push({ id: `variables-${rows}`, label: `table node + children + 100-row page, ${rows} rows × 5 (p50)`, value: median(t), p95: p95(t), unit: 'ms', goal: 20, met: median(t) < 20, reference: { label: 'bare IPC echo ×3 (p50)', value: 3 * median(floor), unit: 'ms' } });
-}
-console.log('debug-session benchmark');
-for (const r of results) console.log(`  ${String(r.label).padEnd(70)} ${Number(r.value).toFixed(2).padStart(8)} ms  (p95 ${Number(r.p95).toFixed(2)}; goal < ${r.goal}: ${r.met ? 'met' : 'NOT met'})`);
-fs.writeFileSync(
-  'bench/results/debug-session.json',
-  JSON.stringify({ name: 'debug-session', date: new Date().toISOString(), machine: { cpus: os.cpus().length, node: process.version }, results, notes: ['Through SessionClient and the built dist/session-host.js.', quick ? 'quick sizes' : 'full sizes'] }, null, 2),
-);
+  const results: Result[] = [];
+  const n = quick ? 10 : 30;
+  const floor = await echoFloor(n * 3);
+  const steps = await stepTrips(n);
+  const echo = { label: 'bare IPC echo round trip (p50)', value: median(floor), unit: 'ms' };
+  results.push({ id: 'step-round-trip', label: "resume 'next' between epochs → stopped → stackTrace, p50", value: median(steps), unit: 'ms', goal: '< 5 ms', met: median(steps) < 5, reference: echo, ratio: median(steps) / median(floor) });
+  results.push({ id: 'step-round-trip-p95', label: 'the same, p95', value: p95(steps), unit: 'ms' });
+  for (const rows of quick ? [1000, 100_000] : [1000, 1_000_000, 10_000_000]) {
+    const t = await variablesLatency(rows, n);
+    const ref = { label: 'bare IPC echo ×3 (p50)', value: 3 * median(floor), unit: 'ms' };
+    results.push({ id: `variables-${rows}`, label: `table node + children + 100-row page, ${rows} rows × 5, p50`, value: median(t), unit: 'ms', goal: '< 20 ms', met: median(t) < 20, reference: ref, ratio: median(t) / ref.value });
+    results.push({ id: `variables-${rows}-p95`, label: 'the same, p95', value: p95(t), unit: 'ms' });
+  }
+  finish('debug-session', results, ['Through SessionClient and the built dist/session-host.js (no DAP adapter in between: bench/debugger.bench.ts measures through it).', quick ? 'quick sizes' : 'full sizes']);
 }
 
 main().catch((e) => {

@@ -87,7 +87,7 @@ export function formatTable(results: readonly Result[]): string {
       fmt(r.value, r.unit),
       r.reference ? `${r.reference.label}: ${fmt(r.reference.value, r.reference.unit)}` : '',
       r.ratio === undefined ? '' : `${fmt(r.ratio)}×`,
-      r.goal ?? '',
+      String(r.goal ?? ''),
       r.met === undefined ? '' : r.met ? 'yes' : 'NO',
     ]),
   ];
