@@ -30,8 +30,12 @@ import { createHash } from 'node:crypto';
 import { countLines, csvHeader, fileError, parseCsv, parseCsvRows, type CsvOptions } from './csv';
 import { missingCount, Table, withCounts, type Column } from './table';
 
-/** Below this size one thread is faster than starting the split. */
-export const PARALLEL_MIN_BYTES = 8 << 20;
+/**
+ * Below this size one thread is as fast as starting the split, and a worker costs ~50 MB
+ * (measured on a 2-core VM: 15 MB parses in the same time either way, 32 MB 30 % faster
+ * with a worker).
+ */
+export const PARALLEL_MIN_BYTES = 16 << 20;
 
 const LF = 10;
 const QUOTE = 34;
