@@ -13,7 +13,7 @@ import type { Json, Mode, StageDef } from '../stages/types';
 import { builtinStages } from '../stages/registry';
 import { loadUserStage } from '../stages/user';
 import type { PipelineSpec, StageSpec } from '../spec/types';
-import { runWithRetryEager, attemptsOf, type AttemptRecord, type RetryResult } from '../retry';
+import { runWithRetryEager, attemptsOf, isThenable, type AttemptRecord, type RetryResult } from '../retry';
 import { Monitor } from '../monitor';
 import type { RunRecord } from '../monitor';
 import { Store } from '../store';
@@ -547,10 +547,6 @@ export async function runPipeline(spec: PipelineSpec, opts: RunOptions = {}): Pr
 /** The stage's answer as a Table (or a promise of one), or a clear error. */
 function tableFrom(value: unknown, s: StageSpec): Table | Promise<Table> {
   return isThenable(value) ? Promise.resolve(value).then((v) => checkTable(v, s)) : checkTable(value, s);
-}
-
-function isThenable<T>(v: T | PromiseLike<T>): v is PromiseLike<T> {
-  return typeof (v as { then?: unknown } | undefined)?.then === 'function';
 }
 
 /** A stage failed after its retries: keeps the stage's name in the message and the cause. */

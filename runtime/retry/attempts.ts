@@ -192,7 +192,8 @@ async function failed(
   }
 }
 
-function isThenable<T>(v: T | PromiseLike<T>): v is PromiseLike<T> {
+/** Whether `v` is a promise or promise-like, i.e. must be awaited. */
+export function isThenable<T>(v: T | PromiseLike<T>): v is PromiseLike<T> {
   return typeof (v as { then?: unknown } | null | undefined)?.then === 'function';
 }
 

@@ -10,5 +10,5 @@ export {
   ALWAYS_NEVER_RETRIED,
   type PolicyProblem,
 } from './policy';
-export { runWithRetry, runWithRetryEager, attemptsOf, type RunWithRetryOptions, type RetryResult } from './attempts';
+export { runWithRetry, runWithRetryEager, attemptsOf, isThenable, type RunWithRetryOptions, type RetryResult } from './attempts';
 export { sleep, cancelledBy } from './sleep';

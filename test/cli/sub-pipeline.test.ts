@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { workspace, BASE_PIPELINE } from '../engine/fixture';
+import { workspace, BASE_PIPELINE, PREP_PIPELINE as PREP, WITH_SUB_PIPELINE as WITH_SUB } from '../engine/fixture';
 
 const CLI = path.resolve(__dirname, '../../dist/cli.js');
 
@@ -13,28 +13,6 @@ function plumb(args: string[], cwd: string): { code: number | null; stdout: stri
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-const PREP = `pipeline: prep
-params: { strategy: mean }
-feature:
-  - stage: impute
-    uses: impute
-    with: { strategy: \${params.strategy} }
-  - stage: scale
-    uses: standard-scale
-`;
-
-const WITH_SUB = BASE_PIPELINE.replace(
-  `  - stage: impute
-    uses: impute
-    with: { strategy: median }
-  - stage: scale
-    uses: standard-scale
-`,
-  `  - stage: prep
-    uses: ./shared/prep.pipeline.yaml
-    with: { strategy: median }
-`,
-);
 
 test('plumb run trains and serves a pipeline with a sub-pipeline; validate reports both files', () => {
   assert.notEqual(WITH_SUB, BASE_PIPELINE);

@@ -5,25 +5,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { BASE_PIPELINE, Session, lineOf, workspace } from './helpers';
-
-const PREP = `pipeline: prep
-params: { strategy: mean }
-feature:
-  - stage: impute
-    uses: impute
-    with: { strategy: \${params.strategy} }
-  - stage: scale
-    uses: standard-scale
-`;
+import { PREP_PIPELINE as PREP, baseWithStagesInstead } from '../engine/fixture';
 
 // impute + scale replaced by the same sub-pipeline included twice.
-const TWICE = BASE_PIPELINE.replace(
-  `  - stage: impute
-    uses: impute
-    with: { strategy: median }
-  - stage: scale
-    uses: standard-scale
-`,
+const TWICE = baseWithStagesInstead(
   `  - stage: a
     uses: ./shared/prep.pipeline.yaml
   - stage: b

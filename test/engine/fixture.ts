@@ -65,6 +65,36 @@ inference:
     uses: predict
 `;
 
+/** BASE_PIPELINE's impute + scale stages as a sub-pipeline file (tests write it to shared/prep.pipeline.yaml). */
+export const PREP_PIPELINE = `pipeline: prep
+params: { strategy: mean }
+feature:
+  - stage: impute
+    uses: impute
+    with: { strategy: \${params.strategy} }
+  - stage: scale
+    uses: standard-scale
+`;
+
+const IMPUTE_AND_SCALE = `  - stage: impute
+    uses: impute
+    with: { strategy: median }
+  - stage: scale
+    uses: standard-scale
+`;
+
+/** BASE_PIPELINE with its impute + scale stages replaced by `stages` (YAML list items). */
+export function baseWithStagesInstead(stages: string): string {
+  if (!BASE_PIPELINE.includes(IMPUTE_AND_SCALE)) throw new Error('BASE_PIPELINE no longer has the impute + scale stages');
+  return BASE_PIPELINE.replace(IMPUTE_AND_SCALE, stages);
+}
+
+/** BASE_PIPELINE with impute + scale done by shared/prep.pipeline.yaml (PREP_PIPELINE). */
+export const WITH_SUB_PIPELINE = baseWithStagesInstead(`  - stage: prep
+    uses: ./shared/prep.pipeline.yaml
+    with: { strategy: median }
+`);
+
 export function workspace(pipeline = BASE_PIPELINE, rows = 400): Workspace {
   return toyWorkspace({ prefix: 'plumb-engine-', pipeline, rows, newRows: 50, newSeed: 99 });
 }

@@ -5,30 +5,8 @@ import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { loadPipeline, runPipeline, Store } from '../../runtime';
 import type { Table } from '../../runtime/table/table';
-import { workspace, BASE_PIPELINE } from './fixture';
+import { workspace, BASE_PIPELINE, PREP_PIPELINE as PREP, WITH_SUB_PIPELINE as WITH_SUB } from './fixture';
 
-const PREP = `pipeline: prep
-params: { strategy: mean }
-feature:
-  - stage: impute
-    uses: impute
-    with: { strategy: \${params.strategy} }
-  - stage: scale
-    uses: standard-scale
-`;
-
-const WITH_SUB = BASE_PIPELINE.replace(
-  `  - stage: impute
-    uses: impute
-    with: { strategy: median }
-  - stage: scale
-    uses: standard-scale
-`,
-  `  - stage: prep
-    uses: ./shared/prep.pipeline.yaml
-    with: { strategy: median }
-`,
-);
 
 function cells(t: Table): unknown[][] {
   const out: unknown[][] = [];

@@ -13,31 +13,10 @@ import { PipelineDiagnostics } from '../../src/editor/diagnostics';
 import { Uri, type DiagnosticCollectionStub, type Diagnostic } from './vscode-stub';
 import { loadPipeline, runPipeline, validatePipeline, type EngineEvent } from '../../runtime/index';
 import { readFileSync } from 'node:fs';
-import { workspace, BASE_PIPELINE } from '../engine/fixture';
+import { workspace, BASE_PIPELINE, PREP_PIPELINE, WITH_SUB_PIPELINE as WITH_SUB } from '../engine/fixture';
 
-const PREP = `pipeline: prep
-description: fill and scale
-params: { strategy: mean }
-feature:
-  - stage: impute
-    uses: impute
-    with: { strategy: \${params.strategy} }
-  - stage: scale
-    uses: standard-scale
-`;
-
-const WITH_SUB = BASE_PIPELINE.replace(
-  `  - stage: impute
-    uses: impute
-    with: { strategy: median }
-  - stage: scale
-    uses: standard-scale
-`,
-  `  - stage: prep
-    uses: ./shared/prep.pipeline.yaml
-    with: { strategy: median }
-`,
-);
+// The shared sub file with a description (its stage lines, 5 and 8, are asserted below).
+const PREP = PREP_PIPELINE.replace('params:', 'description: fill and scale\nparams:');
 
 test('uses: completion offers sub-pipeline files; their params are the with: keys', async () => {
   const ws = workspace(WITH_SUB);
