@@ -4,6 +4,7 @@
 //   dist/cli.js           the plumb command
 //   dist/session-host.js  the debug session host, forked by the adapter
 //   dist/adapter.js       the debug adapter (DAP over stdio, or --server=PORT)
+//   dist/inspect-host.js  loads user stage modules for the editor, away from VS Code
 //   dist/extension.js     the VS Code extension
 //   dist/media/*          webview scripts (browser bundles)
 import { build } from 'esbuild';
@@ -32,6 +33,8 @@ chmodSync('dist/cli.js', 0o755);
 const more = optional({
   'session-host': 'runtime/debug/host.ts',
   adapter: 'src/debug/main.ts',
+  // Loads user stage modules for the editor's checks, in a process of its own.
+  'inspect-host': 'runtime/spec/inspect-host.ts',
 });
 if (Object.keys(more).length) await build({ ...node, entryPoints: more });
 
