@@ -1,9 +1,11 @@
 // Activation: wires the pieces together, nothing else.
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { PlumbConfigurationProvider, DEBUG_TYPE, UNTRUSTED_MESSAGE, NO_PIPELINE_MESSAGE } from './debug/config-provider';
 import { PlumbAdapterFactory } from './debug/descriptor-factory';
 import { RunDecorations } from './editor/decorations';
 import { PipelineDiagnostics } from './editor/diagnostics';
+import { InspectClient } from './editor/inspect-client';
 import { CatalogCache, registerEditorProviders } from './editor/providers';
 import type { LaunchOverrides } from './editor/lenses';
 import { MetricsPanel } from './metrics/panel';
@@ -26,7 +28,9 @@ export function activate(context: vscode.ExtensionContext): void {
   const decorations = new RunDecorations();
   const status = new RunStatusBar();
   const metrics = new MetricsPanel(context.extensionUri, log);
-  const catalogs = new CatalogCache();
+  // Loads user stage modules for the checks and hovers in a child process; ended on deactivate.
+  const inspector = new InspectClient({ hostPath: path.join(context.extensionPath, 'dist', 'inspect-host.js') });
+  const catalogs = new CatalogCache(undefined, inspector);
 
   monitor.onEvent(({ session, event }) => {
     decorations.handle(event);
@@ -34,6 +38,7 @@ export function activate(context: vscode.ExtensionContext): void {
     metrics.handle(event, typeof session.configuration.store === 'string' ? session.configuration.store : undefined);
     if (event.type === 'run-end') log.info(`run ${event.runId} ${event.status}${event.error ? `: ${event.error.message}` : ''}`);
     if (event.type === 'warning') log.warn(`${event.ref ? `${event.ref.stage}: ` : ''}${event.message}`);
+    if (event.type === 'log') log.info(`${event.ref ? `${event.ref.stage}: ` : ''}${event.message}`);
   });
 
   const start = async (uri: unknown, opts: Parameters<typeof startPipeline>[1]) => {
@@ -52,7 +57,8 @@ export function activate(context: vscode.ExtensionContext): void {
     decorations,
     status,
     metrics,
-    new PipelineDiagnostics(),
+    new PipelineDiagnostics(undefined, inspector),
+    inspector,
     ...registerEditorProviders(catalogs),
     ...registerVersionExplorer(log),
     vscode.debug.registerDebugConfigurationProvider(DEBUG_TYPE, new PlumbConfigurationProvider()),

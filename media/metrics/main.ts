@@ -6,7 +6,7 @@
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import './metrics.css';
-import { summarizeRun, type HostMessage, type PageMessage, type RunSummary, type StageSummary, type TableView, type VersionPoint } from '../../src/metrics/messages';
+import { isHostMessage, summarizeRun, type HostMessage, type PageMessage, type RunSummary, type StageSummary, type TableView, type VersionPoint } from '../../src/metrics/messages';
 import type { RunRecord } from '../../runtime/monitor/record';
 
 interface VsCodeApi {
@@ -443,8 +443,10 @@ function renderSoon(): void {
 }
 
 window.addEventListener('message', (e: MessageEvent<unknown>) => {
-  const m = e.data as HostMessage;
-  switch (m?.type) {
+  // Anything can post to a window; only the host's typed messages count.
+  if (!isHostMessage(e.data)) return;
+  const m: HostMessage = e.data;
+  switch (m.type) {
     case 'history': {
       if (m.pipeline !== state.pipeline) state = { ...state, selected: undefined, details: [], live: state.live?.pipeline === m.pipeline ? state.live : undefined };
       const runs = m.runs as (RunSummary | RunRecord)[];
@@ -493,6 +495,12 @@ window.addEventListener('resize', () => {
   clearTimeout(resizeTimer);
   resizeTimer = setTimeout(render, 150);
 });
+
+// A colour theme change sends no message: VS Code swaps the body's theme class and the
+// --vscode-* variables on <html>. Redraw then, so the charts take the new colours.
+const themeWatch = new MutationObserver(renderSoon);
+themeWatch.observe(document.body, { attributes: true, attributeFilter: ['class'] });
+themeWatch.observe(document.documentElement, { attributes: true, attributeFilter: ['style'] });
 
 render();
 vscode.postMessage({ type: 'ready' });

@@ -10,6 +10,7 @@ import { validatePipeline } from '../spec';
 import { formatDiagnostic, PipelineError, StoreError, DataError } from '../errors';
 import { builtinStages } from '../stages/registry';
 import { isSupervisedChild, superviseRun } from './supervise';
+import { tellSupervisor } from './run-guard';
 
 
 export async function main(argv: string[], out: Out): Promise<number> {
@@ -114,6 +115,7 @@ function supervisable(argv: string[]): CliArgs | undefined {
 
 // Entry point when run as a program (dist/cli.js).
 if (require.main === module) {
+  ignoreClosedOutput();
   const out: Out = {
     out: (s) => process.stdout.write(s),
     err: (s) => process.stderr.write(s),
@@ -123,12 +125,46 @@ if (require.main === module) {
   // stage stuck in a synchronous loop or out of memory is still reported and stopped.
   const supervised = !isSupervisedChild() && supervisable(argv);
   (supervised ? superviseRun(argv, supervised, process.argv[1]) : main(argv, out)).then(
-    (code) => {
-      process.exitCode = code;
-    },
+    (code) => exitWhenFlushed(code),
     (e) => {
       process.stderr.write(`plumb: internal error: ${(e as Error).stack ?? e}\n`);
-      process.exitCode = EXIT.failed;
+      exitWhenFlushed(EXIT.failed);
     },
   );
+}
+
+/**
+ * `plumb stages | head` closes our stdout early: the next write fails with EPIPE, which
+ * as an unhandled 'error' event would crash with a stack trace. Nobody reads any more, so
+ * stop quietly; a closed stderr is ignored (the exit code still tells).
+ */
+function ignoreClosedOutput(): void {
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+    process.exit(typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok);
+  });
+  process.stderr.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+  });
+}
+
+/**
+ * Ends the process once what it printed is flushed. The command is over: a timer, socket
+ * or child process a user stage left behind must not keep `plumb` running for ever.
+ * Under a supervisor (`plumb run`), the code is reported first, so the supervisor can stop
+ * a process that still fails to exit and exit with this code.
+ */
+function exitWhenFlushed(code: number): void {
+  process.exitCode = code;
+  let pending = 3;
+  const done = (): void => {
+    if (--pending === 0) process.exit(code);
+  };
+  tellSupervisor({ type: 'exit', code }, done);
+  for (const stream of [process.stdout, process.stderr]) {
+    if (stream.writableLength === 0 || stream.destroyed) done();
+    else stream.write('', done);
+  }
+  // A reader that never drains a pipe must not hold us for ever either.
+  setTimeout(() => process.exit(code), 5000).unref();
 }

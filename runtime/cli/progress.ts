@@ -102,12 +102,72 @@ export class ProgressView {
     if (!force && now - this.lastDraw < 50) return;
     this.lastDraw = now;
     const { ref, fraction, note } = this.current;
-    const width = 24;
-    const filled = Math.round(fraction * width);
-    const bar = '█'.repeat(filled) + '░'.repeat(width - filled);
-    const text = `  ${paint(this.o.color, '36', '…')} ${ref.stage.padEnd(18)} ${bar} ${String(Math.round(fraction * 100)).padStart(3)}% ${note}`;
-    const cols = this.o.columns ?? 100;
-    this.o.write('\r\x1b[2K' + (text.length > cols + 20 ? text.slice(0, cols + 20) : text));
+    // Stay out of the last column: a line that reaches it wraps on many terminals, and the
+    // next '\r' + clear would then wipe only the wrapped tail, leaving the rest on screen.
+    const width = (this.o.columns !== undefined && this.o.columns > 0 ? this.o.columns : DEFAULT_COLUMNS) - 1;
+    // Stage names line up in a column, unless the terminal is too narrow to spare it.
+    const head = `  ${paint(this.o.color, '36', '…')} ${width >= 60 ? ref.stage.padEnd(18) : ref.stage} `;
+    const percent = `${String(Math.round(fraction * 100)).padStart(3)}% `;
+    // The bar gives way first on a narrow terminal, so the stage, percentage and note stay readable.
+    const barWidth = Math.min(BAR_WIDTH, width - visibleLength(head) - percent.length - MIN_NOTE);
+    const filled = Math.round(fraction * barWidth);
+    const bar = barWidth >= 6 ? '█'.repeat(filled) + '░'.repeat(barWidth - filled) + ' ' : '';
+    this.o.write('\r\x1b[2K' + fitWidth(head + bar + percent + oneLine(note), width));
     this.live = true;
   }
+}
+
+/** Width assumed when the terminal does not say (columns 0 or undefined). */
+const DEFAULT_COLUMNS = 80;
+const BAR_WIDTH = 24;
+/** Columns kept for the note (epoch, loss, the stage's message) before the bar shrinks. */
+const MIN_NOTE = 16;
+/** An ANSI escape sequence (colours): printed, but takes no column. */
+const ANSI = /\x1b\[[0-9;?]*[A-Za-z]/y;
+
+/** A stage's message on the live line: line breaks and other control characters would break it. */
+function oneLine(s: string): string {
+  return s.replace(/[\x00-\x1f\x7f]+/g, ' ');
+}
+
+/** Columns `s` takes on a terminal: its characters without the escape sequences. */
+export function visibleLength(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; ) {
+    ANSI.lastIndex = i;
+    if (ANSI.test(s)) {
+      i = ANSI.lastIndex;
+      continue;
+    }
+    const cp = s.codePointAt(i)!;
+    i += cp > 0xffff ? 2 : 1;
+    n++;
+  }
+  return n;
+}
+
+/**
+ * `s` cut to `width` visible characters (ending in '…' when cut). Escape sequences are
+ * kept whole and not counted, and a colour left open by the cut is reset.
+ */
+export function fitWidth(s: string, width: number): string {
+  if (visibleLength(s) <= width) return s;
+  let out = '';
+  let n = 0;
+  let styled = false;
+  for (let i = 0; i < s.length && n < width - 1; ) {
+    ANSI.lastIndex = i;
+    if (ANSI.test(s)) {
+      out += s.slice(i, ANSI.lastIndex);
+      styled = true;
+      i = ANSI.lastIndex;
+      continue;
+    }
+    const cp = s.codePointAt(i)!;
+    const len = cp > 0xffff ? 2 : 1;
+    out += s.slice(i, i + len);
+    i += len;
+    n++;
+  }
+  return out + (width > 0 ? '…' : '') + (styled ? '\x1b[0m' : '');
 }

@@ -1,6 +1,7 @@
 // `plumb run`: trains or serves a pipeline with live progress, Ctrl-C cancels cleanly.
 import * as path from 'node:path';
 import { runPipeline } from '../engine/run';
+import { resolveStopAfter, runStages } from '../spec';
 import { writeTable } from '../table/io';
 import { UsageError, type CliArgs } from './args';
 import { EXIT } from './args';
@@ -14,6 +15,16 @@ export async function runCommand(args: CliArgs, out: Out): Promise<number> {
   if (mode !== 'train' && mode !== 'inference') throw new UsageError(`--mode must be 'train' or 'inference', not '${mode}'`);
   if (args.version !== undefined && mode !== 'inference') throw new UsageError(`--version only applies to --mode inference`);
   const { spec, store } = await loadSpec(args, { checkData: !args.data, mode, loadModules: true });
+  // A name no stage has would otherwise run the whole pipeline; a sub-pipeline stage's
+  // name means the last stage it includes.
+  let stopAfter: string | undefined;
+  if (args.stopAfter !== undefined) {
+    try {
+      stopAfter = resolveStopAfter(runStages(spec, mode), args.stopAfter, mode).stage;
+    } catch (e) {
+      throw new UsageError(`--stop-after: ${(e as Error).message}`);
+    }
+  }
 
   const tty = Boolean(process.stderr.isTTY) && !args.json;
   const view = args.json ? undefined : new ProgressView({ tty, color: tty && args.color, write: (s) => out.err(s), columns: process.stderr.columns });
@@ -34,7 +45,7 @@ export async function runCommand(args: CliArgs, out: Out): Promise<number> {
       store,
       signal: abort.signal,
       data: args.data,
-      stopAfter: args.stopAfter,
+      stopAfter,
       onEvent: (e) => {
         guard.handle(e);
         view?.handle(e);

@@ -9,8 +9,23 @@ import { writeSync } from 'node:fs';
 import type { EngineEvent } from '../engine/events';
 import { EXIT } from './args';
 
-/** What the run process tells its supervisor. */
-export type GuardMessage = { type: 'stage-start'; stage: string } | { type: 'stage-end'; stage: string } | { type: 'run-end' };
+/** What the run process tells its supervisor; `exit` comes last, once the command is over. */
+export type GuardMessage =
+  | { type: 'stage-start'; stage: string }
+  | { type: 'stage-end'; stage: string }
+  | { type: 'run-end' }
+  | { type: 'exit'; code: number };
+
+/** Sends `m` to a supervising parent, if there is one; `sent` is called either way. */
+export function tellSupervisor(m: GuardMessage, sent?: () => void): void {
+  if (!process.send || !process.connected) return sent?.();
+  try {
+    process.send(m, undefined, undefined, () => sent?.());
+  } catch {
+    // The supervisor is gone; the run itself goes on.
+    sent?.();
+  }
+}
 
 export class RunGuard {
   private stage: string | undefined;
@@ -54,13 +69,7 @@ export class RunGuard {
   }
 
   private send(m: GuardMessage): void {
-    if (process.send && process.connected) {
-      try {
-        process.send(m);
-      } catch {
-        // The supervisor is gone; the run itself goes on.
-      }
-    }
+    tellSupervisor(m);
   }
 
   private readonly onExit = (code: number): void => {

@@ -48,6 +48,21 @@ export interface ContextStage {
   params: Record<string, unknown>;
 }
 
+/** How long a stage calling ctx.step may keep the event loop to itself. */
+const YIELD_EVERY_MS = 15;
+/** When a step last let the event loop turn (performance.now()); shared by all runs in the process. */
+let lastYield = 0;
+
+/** Resolves after one turn of the event loop (timers and I/O callbacks get to run). */
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) =>
+    setImmediate(() => {
+      lastYield = performance.now();
+      resolve();
+    }),
+  );
+}
+
 export function makeContext(deps: ContextDeps, stage: ContextStage, input: Table, attempt: number, signal: AbortSignal): StageContext {
   const { state, emit, now } = deps;
   const ref = stage.ref;
@@ -95,6 +110,11 @@ export function makeContext(deps: ContextDeps, stage: ContextStage, input: Table
         // The controller abandons the stage (restart it, go back, stop): unwind out of it.
         if (d && d.action !== 'continue') throw new StageInterrupt(d);
       }
+      // A stage looping over epochs only awaits this, and awaiting resolved promises
+      // runs microtasks only: timers (a per-attempt timeout, a caller's abort), signal
+      // handlers and IPC would wait for the whole loop. So every YIELD_EVERY_MS or so
+      // give the event loop one turn; the clock read is the only cost in between.
+      if (performance.now() - lastYield >= YIELD_EVERY_MS) await nextTurn();
       if (signal.aborted) throw signal.reason;
     },
     progress(fraction, message) {

@@ -580,6 +580,11 @@ function assertJson(value: Json, s: StageSpec): void {
 function findNonJson(v: unknown, at: string): string | undefined {
   if (v === null || typeof v === 'string' || typeof v === 'boolean') return undefined;
   if (typeof v === 'number') return Number.isFinite(v) ? undefined : `${at} (${v})`;
+  // Float64Arrays are saved by the store (as float64 when long, JSON arrays when short).
+  if (v instanceof Float64Array) {
+    for (let i = 0; i < v.length; i++) if (!Number.isFinite(v[i])) return `${at}[${i}] (${v[i]})`;
+    return undefined;
+  }
   if (Array.isArray(v)) {
     for (let i = 0; i < v.length; i++) {
       const r = findNonJson(v[i], `${at}[${i}]`);

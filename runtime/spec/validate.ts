@@ -36,6 +36,13 @@ export interface ValidateOptions {
    * then only the module file's existence is checked.
    */
   loadModules?: boolean;
+  /**
+   * Loads a user stage module when `loadModules` is on (default: `loadUserStage`, in this
+   * process). The editor's inspect host passes its own, to report which module it is
+   * loading (so one that hangs or exits can be named) or to skip one known to.
+   * `namedIn`: the pipeline files from the top-level one down to the one whose `uses:` names it.
+   */
+  loadModule?: (modulePath: string, namedIn: string[]) => Promise<StageDef>;
 }
 
 export const TOP_LEVEL_KEYS = ['pipeline', 'description', 'target', 'params', 'data', 'retry', 'store', 'feature', 'training', 'inference'] as const;
@@ -107,7 +114,16 @@ class Checker {
     }
     if (isMap(node)) {
       const out: Record<string, unknown> = {};
-      for (const pair of node.items) out[keyString(pair)] = this.resolve(pair.value, params);
+      for (const pair of node.items) {
+        const key = keyString(pair);
+        // `out['__proto__'] = v` would replace the object's prototype, and a stage reading
+        // `params.constructor` would get Object: refuse such keys rather than misread them.
+        if (RESERVED_KEYS.has(key)) {
+          this.error(pair.key, 'reserved-key', `'${key}' cannot be used as a key here: JavaScript gives that name a special meaning on every object, so stage code would misread it (rename it)`);
+          continue;
+        }
+        out[key] = this.resolve(pair.value, params);
+      }
       return out;
     }
     if (isSeq(node)) return node.items.map((item) => this.resolve(item, params));
@@ -156,6 +172,9 @@ class Checker {
 function compareEnds(a: SourceRange, b: SourceRange): number {
   return a.end.line - b.end.line || a.end.col - b.end.col;
 }
+
+/** Keys a plain JS object cannot hold as ordinary data (see Checker.resolve). */
+const RESERVED_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
 function keyString(pair: Pair): string {
   const k = pair.key;
@@ -380,6 +399,10 @@ function checkData(
   }
   for (const entry of pair.value.items) {
     const name = keyString(entry);
+    if (RESERVED_KEYS.has(name)) {
+      c.error(entry.key, 'reserved-key', `'${name}' cannot be used as a data entry name: JavaScript gives that name a special meaning on every object (rename it)`);
+      continue;
+    }
     const v = c.resolve(entry.value, params);
     if (typeof v !== 'string' || v === '') {
       c.error(valueOrKey(entry), 'bad-type', `data.${name} must be a file path, got ${kindOf(entry.value)}`);
@@ -467,7 +490,7 @@ async function checkStage(
         if (!existsSync(modulePath)) c.error(usesPair.value, 'bad-user-stage', `${label}: user stage module not found: ${modulePath}`);
       } else {
         try {
-          def = await loadUserStage(modulePath);
+          def = await (opts.loadModule ? opts.loadModule(modulePath, [...(c.frame?.chain ?? []), c.file]) : loadUserStage(modulePath));
         } catch (e) {
           c.error(usesPair.value, 'bad-user-stage', `${label}: ${e instanceof Error ? e.message : String(e)}`);
         }
@@ -497,7 +520,7 @@ async function checkStage(
       withValue = c.resolve(withPair.value, params) as Record<string, unknown>;
       for (const p of withPair.value.items) {
         const r = c.range(valueOrKey(p));
-        if (r) withRanges[keyString(p)] = r;
+        if (r && !RESERVED_KEYS.has(keyString(p))) withRanges[keyString(p)] = r;
       }
     }
   }
@@ -582,7 +605,7 @@ async function includeStages(
         c.error(where, 'unknown-param', `${label}: unknown param '${key}' for ${parent.uses}${hint}`);
       },
     },
-    (file, text, frame) => analyzeFile(file, text, { stages, loadModules: opts.loadModules, checkData: false }, frame),
+    (file, text, frame) => analyzeFile(file, text, { stages, loadModules: opts.loadModules, loadModule: opts.loadModule, checkData: false }, frame),
   );
   c.addExternal(result.diagnostics);
   for (const p of result.problems) c.error(parent.usesRange, p.code, p.message);

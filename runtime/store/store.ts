@@ -216,7 +216,8 @@ export class Store {
       }
     } else if (ref === 'latest') {
       const latest = (await catalog.scan()).numbers.at(-1);
-      if (latest === undefined) throw await this.notFound(pipeline, `pipeline ${pipeline} has no versions yet`);
+      // Not notFound(): its "(no versions yet)" would only repeat the message.
+      if (latest === undefined) throw new StoreError(`pipeline ${pipeline} has no versions yet`, 'not-found', this.pipelineDir(pipeline));
       return latest;
     } else {
       const alias = checkName('alias', ref);

@@ -199,10 +199,11 @@ export function quantile(sorted: Float64Array, q: number): number {
   const pos = q * (m - 1);
   const lo = Math.floor(pos);
   const hi = Math.min(lo + 1, m - 1);
-  const t = pos - lo;
-  const a = sorted[lo];
-  const b = sorted[hi];
+  return numpyLerp(sorted[lo], sorted[hi], pos - lo);
+}
+
+/** numpy's lerp between neighbours a <= b: from the nearer end, so the result stays within [a, b]. */
+export function numpyLerp(a: number, b: number, t: number): number {
   const diff = b - a;
-  // numpy computes from the nearer end so the result stays within [a, b].
   return t >= 0.5 ? b - diff * (1 - t) : a + diff * t;
 }

@@ -1,8 +1,10 @@
 // F5 without a launch.json: fills a `plumb` launch configuration from the active
 // pipeline editor, applies the user's settings, and refuses (with a message saying
 // why) in an untrusted workspace or when no pipeline file is at hand.
+import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { outlinePipeline, type SectionName } from '../editor/outline';
 import { isPipelineDocument, isPipelinePath } from '../shared/pipeline-files';
 
 export const DEBUG_TYPE = 'plumb';
@@ -17,6 +19,10 @@ export interface PlumbLaunchConfiguration extends vscode.DebugConfiguration {
   store?: string;
   stopAfterStage?: string;
   data?: string;
+  /** Folder that relative paths are resolved against (the adapter's own when absent). */
+  cwd?: string;
+  /** Heap limit of the session host in MB. */
+  maxMemoryMb?: number;
 }
 
 export const NO_PIPELINE_MESSAGE =
@@ -73,8 +79,6 @@ export class PlumbConfigurationProvider implements vscode.DebugConfigurationProv
     const settings = vscode.workspace.getConfiguration('plumb');
     const store = settings.get<string>('store');
     if (c.store === undefined && store) c.store = store;
-    const stopAfter = settings.get<string>('stopAfterStage');
-    if (c.stopAfterStage === undefined && stopAfter) c.stopAfterStage = stopAfter;
     return c;
   }
 
@@ -91,10 +95,39 @@ export class PlumbConfigurationProvider implements vscode.DebugConfigurationProv
       void vscode.window.showErrorMessage(`Plumb: "pipeline" must be a *.pipeline.yaml file, got ${JSON.stringify(c.pipeline ?? null)}.`);
       return undefined;
     }
-    const base = folder?.uri.fsPath ?? process.cwd();
+    // `cwd` (itself relative to the folder) is what relative paths mean, as in the adapter.
+    const folderPath = folder?.uri.fsPath ?? process.cwd();
+    if (typeof c.cwd === 'string' && c.cwd) c.cwd = path.resolve(folderPath, c.cwd);
+    const base = c.cwd || folderPath;
     c.pipeline = path.resolve(base, c.pipeline);
     if (typeof c.store === 'string' && c.store) c.store = path.resolve(base, c.store);
     if (typeof c.data === 'string' && c.data) c.data = path.resolve(base, c.data);
+    return this.withDefaultStopAfter(c);
+  }
+
+  /**
+   * The `plumb.stopAfterStage` setting, only where it makes sense: not over the launch's
+   * own stopAfterStage or stopOnEntry, not in a run without debugging (nothing pauses), and
+   * only when that stage runs in the launch's mode — a training stage named in the setting
+   * would otherwise make every inference launch fail ("no stage … runs in inference mode").
+   */
+  private withDefaultStopAfter(c: PlumbLaunchConfiguration): PlumbLaunchConfiguration {
+    const stage = vscode.workspace.getConfiguration('plumb').get<string>('stopAfterStage');
+    if (!stage || c.stopAfterStage !== undefined || c.stopOnEntry || c.noDebug) return c;
+    if (stageRunsIn(String(c.pipeline), c.mode ?? 'train', stage)) c.stopAfterStage = stage;
     return c;
   }
+}
+
+/** Whether `stage` (a stage name, or a stage of a sub-pipeline: `group/inner`) runs in `mode`. */
+export function stageRunsIn(file: string, mode: 'train' | 'inference', stage: string): boolean {
+  // Read synchronously: one small file once per launch, and the provider stays synchronous.
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return false; // the adapter reports a missing file itself
+  }
+  const sections: SectionName[] = mode === 'inference' ? ['feature', 'inference'] : ['feature', 'training'];
+  return outlinePipeline(text).stages.some((s) => sections.includes(s.section) && (s.name === stage || stage.startsWith(`${s.name}/`)));
 }

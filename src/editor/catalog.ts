@@ -20,6 +20,10 @@ export interface StageInfo {
   kind: string;
   builtin: boolean;
   params: ParamInfo[];
+  /** False for a stage module listed by file name only: not loaded, so its params are unknown. */
+  loaded?: boolean;
+  /** Set for a module that could not be loaded (its summary says why). */
+  loadError?: boolean;
 }
 
 export interface StageCatalog {

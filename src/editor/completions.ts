@@ -32,6 +32,7 @@ export function paramTable(params: ParamInfo[]): string {
 
 export function stageDoc(s: StageInfo): string {
   const kind = s.builtin ? `built-in ${s.kind} stage` : s.kind === 'sub-pipeline' ? 'sub-pipeline' : 'stage module';
+  if (s.loaded === false) return `**${s.uses}** — ${kind}\n\nNot loaded yet: its summary and parameters show once a stage uses it.`;
   return `**${s.uses}** — ${kind}\n\n${s.summary}\n\n${paramTable(s.params)}`;
 }
 
@@ -50,7 +51,7 @@ export function completionsAt(text: string, line: number, character: number, cat
       return [...catalog.byUses.values()].map((s) => ({
         label: s.uses,
         kind: s.builtin ? 'stage' : 'module',
-        detail: s.builtin ? `${s.kind} · ${s.summary}` : s.kind === 'sub-pipeline' ? s.summary : `module · ${s.summary}`,
+        detail: s.builtin ? `${s.kind} · ${s.summary}` : s.kind === 'sub-pipeline' ? s.summary : s.loaded === false ? 'module' : `module · ${s.summary}`,
         documentation: stageDoc(s),
         insertText: s.uses,
         start: ctx.start,

@@ -1,11 +1,14 @@
 // Problems in pipeline files, from the runtime's own validator, refreshed on open, on
-// save and while typing (debounced). In a restricted (untrusted) workspace a file that
-// uses stage modules is not validated: validation loads those modules, which runs code.
+// save and while typing (debounced). In a trusted workspace the modules named in `uses:`
+// are loaded to check their exports and `with:` schema — in the inspect host, a child
+// process (inspect-client.ts), never here: loading runs their top-level code. In a
+// restricted (untrusted) workspace no module is loaded at all; only its file must exist.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { Diagnostic as PlumbDiagnostic } from '../../runtime/errors';
 import { validatePipeline } from '../../runtime/spec/load';
 import { isPipelineDocument } from '../shared/pipeline-files';
+import { InspectClient } from './inspect-client';
 
 export const TYPING_DELAY_MS = 300;
 
@@ -48,8 +51,16 @@ export class PipelineDiagnostics implements vscode.Disposable {
   /** Latest request per document; an older validation finishing late is dropped. */
   private readonly generation = new Map<string, number>();
   private readonly subscriptions: vscode.Disposable[] = [];
+  private readonly inspector: InspectClient;
+  /** Set when this object started the inspect host itself (and so ends it on dispose). */
+  private readonly ownsInspector: boolean;
 
-  constructor(private readonly isTrusted: () => boolean = () => vscode.workspace.isTrusted) {
+  constructor(
+    private readonly isTrusted: () => boolean = () => vscode.workspace.isTrusted,
+    inspector?: InspectClient,
+  ) {
+    this.inspector = inspector ?? new InspectClient();
+    this.ownsInspector = !inspector;
     this.collection = vscode.languages.createDiagnosticCollection('plumb');
     this.subscriptions.push(
       vscode.workspace.onDidOpenTextDocument((d) => void this.validate(d)),
@@ -83,8 +94,11 @@ export class PipelineDiagnostics implements vscode.Disposable {
     this.generation.set(key, gen);
     const text = doc.getText();
     // In Restricted Mode, stage modules are never loaded (that would run their code): the
-    // validator checks everything else and only that each module file exists.
-    const found: PlumbDiagnostic[] = await validatePipeline(doc.uri.fsPath, { text, loadModules: this.isTrusted() });
+    // validator checks everything else and only that each module file exists. Trusted, the
+    // inspect host loads them, away from the extension host.
+    const found: PlumbDiagnostic[] = this.isTrusted()
+      ? await this.inspector.validate(doc.uri.fsPath, text)
+      : await validatePipeline(doc.uri.fsPath, { text, loadModules: false });
     if (this.generation.get(key) !== gen) return;
     // Problems inside an included sub-pipeline file carry that file's positions: here they
     // are summarised by one diagnostic at the `uses:` line; the sub file shows its own when open.
@@ -95,5 +109,6 @@ export class PipelineDiagnostics implements vscode.Disposable {
     for (const t of this.timers.values()) clearTimeout(t);
     this.subscriptions.forEach((s) => s.dispose());
     this.collection.dispose();
+    if (this.ownsInspector) this.inspector.dispose();
   }
 }

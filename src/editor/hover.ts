@@ -24,7 +24,8 @@ export function hoverAt(outline: PipelineOutline, line: number, character: numbe
       if (!contains(w.keySpan, line, character)) continue;
       const p = info?.params.find((x) => x.name === w.key);
       if (p && info) return { markdown: paramDoc(info.uses, p), span: w.keySpan };
-      if (info) return { markdown: `\`${w.key}\` is not a parameter of \`${info.uses}\``, span: w.keySpan };
+      // A module not loaded (or that failed to load) has unknown params: say nothing.
+      if (info && info.loaded !== false && !info.loadError) return { markdown: `\`${w.key}\` is not a parameter of \`${info.uses}\``, span: w.keySpan };
     }
   }
   return undefined;

@@ -1,13 +1,18 @@
 // Stage modules beside a pipeline file: *.ts / *.js (and .mts/.cts/.mjs/.cjs) under its
-// folder, offered as `./relative/path` after `uses:`; so are other *.pipeline.yaml files
-// (sub-pipelines), with their `params:` as the `with:` keys they take. Their summary and `with:` schema
-// come from loading them with the runtime's own loader; one that fails to load is still
-// offered, with the load error as its summary.
+// folder, offered as `./relative/path` after `uses:` by file name alone — listing them
+// never runs them; so are other *.pipeline.yaml files (sub-pipelines), with their
+// `params:` as the `with:` keys they take. The summary and `with:` schema of a module
+// that a stage names in `uses:` come from loading it in the inspect host (a child
+// process, see inspect-client.ts); one that fails to load shows the load error as its summary.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { isSubPipelineRef } from '../../runtime/spec/include';
 import { parsePipelineText } from '../../runtime/spec/parse';
-import { loadUserStage, USER_STAGE_EXTENSIONS } from '../../runtime/stages/user';
+import type { ParamSchema } from '../../runtime/stages/types';
+import { isUserStageRef, USER_STAGE_EXTENSIONS } from '../../runtime/stages/user';
 import { stageInfo, type StageInfo } from './catalog';
+import type { InspectClient } from './inspect-client';
+import { outlinePipeline } from './outline';
 
 const SKIP = new Set(['node_modules', '.plumb', '.git', 'out', 'dist']);
 const MAX_FILES = 200;
@@ -45,20 +50,37 @@ async function findFiles(dir: string, depth: number, wanted: (name: string) => b
   return found;
 }
 
+/** The `uses:` choices under `dir`: stage modules by name only (none is loaded), and sub-pipelines. */
 export async function localStageInfos(dir: string): Promise<StageInfo[]> {
   const files = await findStageModules(dir);
   const subs = await findSubPipelines(dir);
-  const modules = await Promise.all(
-    files.map(async (rel) => {
-      try {
-        const def = await loadUserStage(path.join(dir, rel));
-        return stageInfo(rel, def, false);
-      } catch (e) {
-        return { uses: rel, summary: `(could not load: ${e instanceof Error ? e.message.split('\n')[0] : String(e)})`, kind: 'module', builtin: false, params: [] };
-      }
-    }),
-  );
+  const modules = files.map((rel): StageInfo => ({ uses: rel, summary: '', kind: 'module', builtin: false, params: [], loaded: false }));
   return [...modules, ...(await Promise.all(subs.map((rel) => subPipelineInfo(dir, rel))))];
+}
+
+/**
+ * `infos` with the modules that `text` names in `uses:` described by the inspect host
+ * (loaded there, cached by file mtime): hovers and `with:` completions need their schema.
+ * Modules no stage names stay unloaded.
+ */
+export async function describeNamedModules(infos: StageInfo[], file: string, text: string, inspector: InspectClient): Promise<StageInfo[]> {
+  const dir = path.dirname(file);
+  const named = new Set<string>();
+  for (const s of outlinePipeline(text).stages) {
+    if (s.uses && isUserStageRef(s.uses) && !isSubPipelineRef(s.uses)) named.add(s.uses);
+  }
+  if (named.size === 0) return infos;
+  const described = new Map<string, StageInfo>();
+  for (const uses of named) {
+    const d = await inspector.describe(path.resolve(dir, uses), file);
+    described.set(
+      uses,
+      d.error !== undefined
+        ? { uses, summary: `(could not load: ${d.error.split('\n')[0]})`, kind: 'module', builtin: false, params: [], loadError: true }
+        : stageInfo(uses, { summary: d.summary ?? '', params: d.params as ParamSchema }, false),
+    );
+  }
+  return [...infos.filter((i) => !described.has(i.uses)), ...described.values()];
 }
 
 /** A sub-pipeline file as a `uses:` choice: its params (with their defaults) are its `with:` keys. */

@@ -6,7 +6,8 @@ import { builtinCatalog, makeCatalog, type StageCatalog, type StageInfo } from '
 import { completionsAt, type Completion } from './completions';
 import { hoverAt } from './hover';
 import { stageLenses } from './lenses';
-import { localStageInfos } from './local-stages';
+import { InspectClient } from './inspect-client';
+import { describeNamedModules, localStageInfos } from './local-stages';
 import { outlinePipeline, type Span } from './outline';
 import { LANGUAGE_ID } from '../shared/pipeline-files';
 
@@ -16,10 +17,17 @@ export class CatalogCache {
   private readonly builtins: StageInfo[] = builtinCatalog();
   private readonly local = new Map<string, { at: number; infos: Promise<StageInfo[]> }>();
 
-  constructor(private readonly isTrusted: () => boolean = () => vscode.workspace.isTrusted) {}
+  constructor(
+    private readonly isTrusted: () => boolean = () => vscode.workspace.isTrusted,
+    /** Loads the modules that `text` names, in a child process (never in this one). */
+    private readonly inspector: InspectClient = new InspectClient(),
+  ) {}
 
-  /** Built-ins plus the modules under the pipeline file's folder (loaded only when trusted). */
-  async forFile(file: string): Promise<StageCatalog> {
+  /**
+   * Built-ins plus the modules under the pipeline file's folder, by name; those that
+   * `text` names in `uses:` are described by the inspect host. Only when trusted.
+   */
+  async forFile(file: string, text?: string): Promise<StageCatalog> {
     if (!this.isTrusted()) return makeCatalog(this.builtins);
     const dir = path.dirname(file);
     let entry = this.local.get(dir);
@@ -28,7 +36,8 @@ export class CatalogCache {
       this.local.set(dir, entry);
     }
     // A pipeline file is not offered as a sub-pipeline of itself (that would be a cycle).
-    const local = (await entry.infos).filter((i) => path.resolve(dir, i.uses) !== path.resolve(file));
+    let local = (await entry.infos).filter((i) => path.resolve(dir, i.uses) !== path.resolve(file));
+    if (text !== undefined) local = await describeNamedModules(local, file, text, this.inspector);
     return makeCatalog([...this.builtins, ...local]);
   }
 }
@@ -51,7 +60,7 @@ export function registerEditorProviders(catalogs: CatalogCache): vscode.Disposab
       selector,
       {
         async provideCompletionItems(doc, pos) {
-          const catalog = await catalogs.forFile(doc.uri.fsPath);
+          const catalog = await catalogs.forFile(doc.uri.fsPath, doc.getText());
           return completionsAt(doc.getText(), pos.line, pos.character, catalog).map((c) => {
             const item = new vscode.CompletionItem(c.label, KINDS[c.kind]);
             item.detail = c.detail;
@@ -67,7 +76,7 @@ export function registerEditorProviders(catalogs: CatalogCache): vscode.Disposab
     ),
     vscode.languages.registerHoverProvider(selector, {
       async provideHover(doc, pos) {
-        const h = hoverAt(outlinePipeline(doc.getText()), pos.line, pos.character, await catalogs.forFile(doc.uri.fsPath));
+        const h = hoverAt(outlinePipeline(doc.getText()), pos.line, pos.character, await catalogs.forFile(doc.uri.fsPath, doc.getText()));
         return h ? new vscode.Hover(new vscode.MarkdownString(h.markdown), toRange(h.span)) : undefined;
       },
     }),

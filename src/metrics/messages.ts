@@ -72,9 +72,25 @@ export type PageMessage =
   /** The user picked a run in the page's run selector. */
   | { type: 'selected'; runId: string };
 
+/** The page's check of what arrives: the fields it reads are there (anything can post to a window). */
 export function isHostMessage(m: unknown): m is HostMessage {
-  const t = (m as { type?: unknown } | null)?.type;
-  return t === 'history' || t === 'run' || t === 'live' || t === 'table' || t === 'error';
+  if (typeof m !== 'object' || m === null) return false;
+  const x = m as Record<string, unknown>;
+  switch (x.type) {
+    case 'history':
+      return typeof x.pipeline === 'string' && Array.isArray(x.runs) && Array.isArray(x.versions) && (x.details === undefined || Array.isArray(x.details));
+    case 'run':
+    case 'live':
+      return isRunRecord(x.run);
+    case 'table': {
+      const t = x.table as Partial<TableView> | null | undefined;
+      return !!t && typeof t.title === 'string' && Array.isArray(t.header) && Array.isArray(t.rows);
+    }
+    case 'error':
+      return typeof x.message === 'string';
+    default:
+      return false;
+  }
 }
 
 export function isPageMessage(m: unknown): m is PageMessage {

@@ -27,6 +27,7 @@ export class MetricsPanel implements vscode.Disposable {
   private pipeline: { name: string; store: string } | undefined;
   private readonly monitors = new Map<string, Monitor>();
   private liveTimer: ReturnType<typeof setTimeout> | undefined;
+  private historyTimer: ReturnType<typeof setTimeout> | undefined;
   private liveRunId: string | undefined;
   private pendingTable: TableView | undefined;
   /** The run the user picked in the page, if any: its full record goes with the history. */
@@ -67,7 +68,8 @@ export class MetricsPanel implements vscode.Disposable {
       this.flushLive();
       this.monitors.delete(e.runId);
       // The session saved its run record: pick it up (and any new version).
-      setTimeout(() => void this.sendHistory(), 300);
+      clearTimeout(this.historyTimer);
+      this.historyTimer = setTimeout(() => void this.sendHistory(), 300);
       return;
     }
     if (e.runId === this.liveRunId && !this.liveTimer) this.liveTimer = setTimeout(() => this.flushLive(), LIVE_INTERVAL_MS);
@@ -157,6 +159,7 @@ export class MetricsPanel implements vscode.Disposable {
 
   dispose(): void {
     clearTimeout(this.liveTimer);
+    clearTimeout(this.historyTimer);
     this.panel?.dispose();
   }
 }

@@ -1,9 +1,6 @@
 // A table variable (from the debugger) → the panel's column-stats TableView. The adapter
-// shows a table as a variable whose children include its columns, each with stat
-// children (type, missing, mean, …); an evaluate result that is JSON with
-// `columnSummaries` (the runtime's TableSummary) is used directly. Plain functions:
-// the fetching is done by the caller.
-import type { TableSummary } from '../../runtime/table/summary';
+// shows a table as a variable whose `columns` child lists the columns, each with stat
+// children (type, missing, mean, …). A plain function: the fetching is done by the caller.
 import type { TableView } from './messages';
 
 export interface VarNode {
@@ -12,34 +9,14 @@ export interface VarNode {
   children?: VarNode[];
 }
 
-const fmt = (v: number | undefined): string => (v === undefined || !Number.isFinite(v) ? '' : Number.isInteger(v) ? v.toLocaleString('en-US') : String(Number(v.toPrecision(4))));
-
-export function fromSummary(title: string, s: TableSummary): TableView {
-  return {
-    title,
-    shape: `${s.rows.toLocaleString('en-US')} rows × ${s.columns} columns`,
-    header: ['column', 'type', 'missing', 'distinct', 'mean', 'std', 'min', 'p50', 'max', 'top values'],
-    rows: s.columnSummaries.map((c) => [
-      c.name,
-      c.type,
-      fmt(c.missing),
-      fmt(c.distinct),
-      fmt(c.mean),
-      fmt(c.std),
-      fmt(c.min),
-      fmt(c.quantiles?.p50),
-      fmt(c.max),
-      c.top.slice(0, 3).map((t) => `${String(t.value)} (${t.count})`).join(', '),
-    ]),
-  };
-}
-
-export function parseSummary(text: string): TableSummary | undefined {
+/** The Variables view quotes strings (`"number"`); the panel shows the text itself. */
+export function unquote(value: string): string {
+  if (!/^".*"$/s.test(value)) return value;
   try {
-    const v = JSON.parse(text) as Partial<TableSummary>;
-    return Array.isArray(v.columnSummaries) && typeof v.rows === 'number' ? (v as TableSummary) : undefined;
+    const v: unknown = JSON.parse(value);
+    return typeof v === 'string' ? v : value;
   } catch {
-    return undefined;
+    return value;
   }
 }
 
@@ -51,7 +28,7 @@ export function fromVariables(title: string, value: string, children: VarNode[])
   const holder = children.find((c) => /^(columns|summary|column stats)$/i.test(c.name) && c.children?.length) ?? { name: '', value: '', children };
   const columns = (holder.children ?? []).filter((c) => c.children?.length);
   if (columns.length === 0) {
-    return { title, shape: value, header: ['name', 'value'], rows: children.map((c) => [c.name, c.value]) };
+    return { title, shape: value, header: ['name', 'value'], rows: children.map((c) => [c.name, unquote(c.value)]) };
   }
   const header = ['column'];
   for (const c of columns) for (const stat of c.children!) if (!header.includes(stat.name)) header.push(stat.name);
@@ -59,6 +36,6 @@ export function fromVariables(title: string, value: string, children: VarNode[])
     title,
     shape: value,
     header,
-    rows: columns.map((c) => [c.name, ...header.slice(1).map((h) => c.children!.find((x) => x.name === h)?.value ?? '')]),
+    rows: columns.map((c) => [c.name, ...header.slice(1).map((h) => unquote(c.children!.find((x) => x.name === h)?.value ?? ''))]),
   };
 }

@@ -1,9 +1,10 @@
-// "View in panel" on a table in the Variables view: asks the debug session for the
-// table (an evaluate with its evaluateName, else its children through `variables`) and
-// shows its column statistics in the metrics panel.
-import * as vscode from 'vscode';
+// "View in panel" on a table in the Variables view: reads the table's `columns` node
+// through the session's `variables` requests (one for the table, one for its columns,
+// one per column for its statistics — never the paged `rows`) and shows the column
+// statistics in the metrics panel.
+import type * as vscode from 'vscode';
 import type { TableView } from './messages';
-import { fromSummary, fromVariables, parseSummary, type VarNode } from './table-view';
+import { fromVariables, type VarNode } from './table-view';
 
 /** What VS Code passes to a debug/variables/context command. */
 export interface VariableContextArg {
@@ -18,27 +19,28 @@ interface DapVariable {
   variablesReference: number;
 }
 
+type Session = Pick<vscode.DebugSession, 'customRequest'>;
+
 const MAX_COLUMNS = 200;
 
-async function children(session: vscode.DebugSession, ref: number, depth: number): Promise<VarNode[]> {
+async function list(session: Session, ref: number): Promise<DapVariable[]> {
   if (ref <= 0) return [];
   const r = (await session.customRequest('variables', { variablesReference: ref, start: 0, count: MAX_COLUMNS })) as { variables?: DapVariable[] };
-  const vars = (r.variables ?? []).slice(0, MAX_COLUMNS);
-  return Promise.all(vars.map(async (v) => ({ name: v.name, value: v.value, children: depth > 0 ? await children(session, v.variablesReference, depth - 1) : undefined })));
+  return (r.variables ?? []).slice(0, MAX_COLUMNS);
 }
 
-export async function fetchTableView(session: vscode.DebugSession, arg: VariableContextArg): Promise<TableView> {
+export async function fetchTableView(session: Session, arg: VariableContextArg): Promise<TableView> {
   const { variable } = arg;
   const title = variable.evaluateName ?? variable.name;
-  if (variable.evaluateName) {
-    try {
-      const frameId = vscode.debug.activeStackItem instanceof vscode.DebugStackFrame ? vscode.debug.activeStackItem.frameId : undefined;
-      const r = (await session.customRequest('evaluate', { expression: variable.evaluateName, context: 'clipboard', frameId })) as { result?: string };
-      const summary = r.result ? parseSummary(r.result) : undefined;
-      if (summary) return fromSummary(title, summary);
-    } catch {
-      // Not every session evaluates in clipboard context; the variables tree still works.
-    }
-  }
-  return fromVariables(title, variable.value, await children(session, variable.variablesReference, 2));
+  const parts = await list(session, variable.variablesReference);
+  const columns = parts.find((v) => v.name === 'columns');
+  if (!columns) return fromVariables(title, variable.value, parts.map((v) => ({ name: v.name, value: v.value })));
+  const perColumn = await Promise.all(
+    (await list(session, columns.variablesReference)).map(async (c): Promise<VarNode> => ({
+      name: c.name,
+      value: c.value,
+      children: (await list(session, c.variablesReference)).map((s) => ({ name: s.name, value: s.value })),
+    })),
+  );
+  return fromVariables(title, variable.value, [{ name: 'columns', value: columns.value, children: perColumn }]);
 }

@@ -10,12 +10,15 @@ export class RunStatusText {
   private index = 0;
   private fraction: number | undefined;
   private attempt = 1;
+  /** The run shown: the latest started. Another run's events (an older session's) are ignored. */
+  private runId = '';
   running = false;
 
   apply(e: EngineEvent): void {
+    if (e.type !== 'run-start' && e.runId !== this.runId) return;
     switch (e.type) {
       case 'run-start':
-        Object.assign(this, { total: e.stages.length, pipeline: e.pipeline, stage: '', index: 0, fraction: undefined, attempt: 1, running: true });
+        Object.assign(this, { runId: e.runId, total: e.stages.length, pipeline: e.pipeline, stage: '', index: 0, fraction: undefined, attempt: 1, running: true });
         break;
       case 'stage-start':
         Object.assign(this, { stage: e.ref.stage, index: e.ref.index, fraction: undefined, attempt: 1 });

@@ -2,6 +2,8 @@
 // stage loading), so the tree can be filled in any workspace, trusted or not.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { interpolateString } from '../../runtime/spec/interpolate';
+import { parsePipelineText } from '../../runtime/spec/parse';
 import { outlinePipeline } from '../editor/outline';
 
 export interface PipelineLocation {
@@ -30,11 +32,26 @@ export async function locatePipelines(files: string[], opts: { storeSetting?: st
     const dir = path.dirname(file);
     const store = opts.storeSetting
       ? path.resolve(opts.baseDir ?? dir, opts.storeSetting)
-      : path.resolve(dir, outline.store ?? '.plumb');
+      : path.resolve(dir, outline.store === undefined ? '.plumb' : storeAsRun(text, outline.store));
     const key = `${store}\0${outline.name}`;
     const loc = byKey.get(key) ?? { name: outline.name, store, files: [] };
     loc.files.push(file);
     byKey.set(key, loc);
   }
   return [...byKey.values()].sort((a, b) => a.name.localeCompare(b.name) || a.store.localeCompare(b.store));
+}
+
+/**
+ * `store:` as a run reads it: `${params.x}` resolved against the file's own params (the
+ * runtime interpolates it), else the tree would list and watch a folder nothing writes to.
+ */
+function storeAsRun(text: string, raw: string): string {
+  if (!raw.includes('${')) return raw;
+  try {
+    const params = (parsePipelineText('', text).doc.toJS() as { params?: unknown } | null)?.params;
+    const r = interpolateString(raw, params !== null && typeof params === 'object' ? (params as Record<string, unknown>) : {});
+    return typeof r.value === 'string' && r.problems.length === 0 ? r.value : raw;
+  } catch {
+    return raw; // a file the runtime refuses too; the tree then says the store has no versions
+  }
 }

@@ -9,6 +9,7 @@ import { SCHEME, type VersionView } from './artifact-uri';
 import { VersionDocumentProvider } from './content';
 import { locatePipelines } from './locate';
 import { docUri, VersionTreeProvider, type VersionNode } from './tree';
+import { StoreWatchers } from './watch';
 
 const REFRESH_DELAY_MS = 300;
 
@@ -32,31 +33,59 @@ async function workspacePipelines(): Promise<import('./locate').PipelineLocation
 }
 
 export function registerVersionExplorer(log: vscode.OutputChannel): vscode.Disposable[] {
-  const tree = new VersionTreeProvider(workspacePipelines);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let rescan = false;
+  // Every way the stores can change lands here; a burst of file events is one refresh.
+  const refreshSoon = (opts: { rescan?: boolean } = {}) => {
+    rescan ||= !!opts.rescan;
+    clearTimeout(timer);
+    timer = setTimeout(async () => {
+      if (rescan) {
+        rescan = false;
+        // Pipeline files or the store setting changed: watch the stores they name now,
+        // even while the view is hidden (then nothing asks the tree for its pipelines).
+        await findPipelines().catch((e) => log.appendLine(`[versions] cannot list pipelines: ${e instanceof Error ? e.message : String(e)}`));
+      }
+      refreshNow();
+    }, REFRESH_DELAY_MS);
+  };
+  // Open version documents too: a deleted version's document then says it is gone.
+  const refreshNow = () => {
+    tree.refresh();
+    docs.refresh(vscode.workspace.textDocuments);
+  };
+  const watchers = new StoreWatchers(() => refreshSoon());
+  const findPipelines = async () => {
+    const locations = await workspacePipelines();
+    watchers.update(locations);
+    return locations;
+  };
+  const tree = new VersionTreeProvider(findPipelines);
   const docs = new VersionDocumentProvider((root) => tree.store(root));
   const view = vscode.window.createTreeView('plumb.versions', { treeDataProvider: tree, showCollapseAll: true });
 
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const refreshSoon = () => {
-    clearTimeout(timer);
-    timer = setTimeout(() => {
-      tree.refresh();
-      docs.refresh(vscode.workspace.textDocuments);
-    }, REFRESH_DELAY_MS);
-  };
-  const storeWatcher = vscode.workspace.createFileSystemWatcher('**/.plumb/pipelines/**');
   const fileWatcher = vscode.workspace.createFileSystemWatcher(PIPELINE_GLOB);
-  for (const w of [storeWatcher, fileWatcher]) {
-    w.onDidCreate(refreshSoon);
-    w.onDidChange(refreshSoon);
-    w.onDidDelete(refreshSoon);
-  }
-  // A run saves its version just before its session ends. The watcher alone misses that
-  // in a remote workbench (code-server: a store created after the folder was opened sent
-  // no events in the e2e run), so a finished Plumb session refreshes the tree too.
+  const pipelinesChanged = () => refreshSoon({ rescan: true });
+  fileWatcher.onDidCreate(pipelinesChanged);
+  fileWatcher.onDidChange(pipelinesChanged);
+  fileWatcher.onDidDelete(pipelinesChanged);
+  const settingChanged = vscode.workspace.onDidChangeConfiguration((e) => {
+    if (e.affectsConfiguration('plumb.store')) pipelinesChanged();
+  });
+  // Cheap catch-alls for file systems where no watcher reports anything (network drives):
+  // the tree is re-read when it comes into view, and on window focus if a store folder
+  // changed (a redraw under the pointer would swallow a click on a row's action).
+  const shown = view.onDidChangeVisibility((e) => {
+    if (e.visible) refreshSoon();
+  });
+  const focused = vscode.window.onDidChangeWindowState((s) => {
+    if (s.focused && view.visible && watchers.storesChanged()) refreshSoon();
+  });
+  // A run saves its version just before its session ends: refresh then too.
   const sessionEnded = vscode.debug.onDidTerminateDebugSession((s) => {
     if (s.type === 'plumb') refreshSoon();
   });
+  void findPipelines().catch(() => undefined);
 
   const fail = (what: string, e: unknown) => {
     const message = e instanceof Error ? e.message : String(e);
@@ -78,7 +107,7 @@ export function registerVersionExplorer(log: vscode.OutputChannel): vscode.Dispo
     vscode.commands.executeCommand('vscode.diff', docUri(n.location, other, viewOf(n)), docUri(n.location, n.manifest.version, viewOf(n)), title(n, other, n.manifest.version));
 
   const commands: [string, (...args: any[]) => unknown][] = [
-    ['plumb.versions.refresh', () => tree.refresh()],
+    ['plumb.versions.refresh', () => refreshNow()],
     [
       'plumb.versions.open',
       async (arg?: VersionLike) => {
@@ -124,7 +153,7 @@ export function registerVersionExplorer(log: vscode.OutputChannel): vscode.Dispo
         if (!alias) return;
         try {
           await tree.store(n.location.store).tag(n.location.name, alias.trim(), n.manifest.version);
-          tree.refresh();
+          refreshNow();
         } catch (e) {
           fail('tag failed', e);
         }
@@ -140,7 +169,7 @@ export function registerVersionExplorer(log: vscode.OutputChannel): vscode.Dispo
         if (!alias) return;
         try {
           await tree.store(n.location.store).untag(n.location.name, alias);
-          tree.refresh();
+          refreshNow();
         } catch (e) {
           fail('untag failed', e);
         }
@@ -161,7 +190,7 @@ export function registerVersionExplorer(log: vscode.OutputChannel): vscode.Dispo
         if (ok !== 'Delete') return;
         try {
           await tree.store(n.location.store).deleteVersion(n.location.name, v);
-          tree.refresh();
+          refreshNow();
         } catch (e) {
           fail('delete failed', e);
         }
@@ -183,8 +212,11 @@ export function registerVersionExplorer(log: vscode.OutputChannel): vscode.Dispo
 
   return [
     view,
-    storeWatcher,
+    watchers,
     fileWatcher,
+    settingChanged,
+    shown,
+    focused,
     sessionEnded,
     { dispose: () => clearTimeout(timer) },
     vscode.workspace.registerTextDocumentContentProvider(SCHEME, docs),

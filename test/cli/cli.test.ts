@@ -13,6 +13,14 @@ function plumb(args: string[], cwd: string): { code: number | null; stdout: stri
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
+function ageFiles(dir: string, seconds: number): void {
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) ageFiles(p, seconds);
+    else fs.utimesSync(p, seconds, seconds);
+  }
+}
+
 test('run, versions, tag, inference by alias, metrics, trace, gc', () => {
   const ws = workspace();
   try {
@@ -38,8 +46,26 @@ test('run, versions, tag, inference by alias, metrics, trace, gc', () => {
     const listed = JSON.parse(plumb(['versions', f, '--json'], ws.dir).stdout);
     assert.deepEqual(listed.map((v: { version: number }) => v.version), [1, 2]);
 
-    const diff = JSON.parse(plumb(['versions', f, 'diff', '1', '2'], ws.dir).stdout);
-    assert.ok(JSON.stringify(diff).includes('lr'), 'diff shows the changed param');
+    const diff = JSON.parse(plumb(['versions', f, 'diff', '1', '2', '--json'], ws.dir).stdout);
+    assert.deepEqual(diff.params, [{ key: 'lr', from: 0.5, to: 0.1 }]);
+    const readableDiff = plumb(['versions', f, 'diff', '1', '2'], ws.dir);
+    assert.equal(readableDiff.code, 0, readableDiff.stderr);
+    assert.match(readableDiff.stdout, /^toy: version 1 → version 2\n/);
+    assert.match(readableDiff.stdout, /\n {2}lr +0\.5 → 0\.1\n/);
+    assert.match(readableDiff.stdout, /\n {2}accuracy +[\d.]+ → [\d.]+ {2}\([+-][\d.e-]+\)\n/);
+    assert.match(readableDiff.stdout, /\n {2}model +changed\n/);
+    assert.throws(() => JSON.parse(readableDiff.stdout), 'without --json the diff is text, not JSON');
+
+    const shown = plumb(['versions', f, 'show', 'champion'], ws.dir);
+    assert.equal(shown.code, 0, shown.stderr);
+    assert.match(shown.stdout, /^toy version 1 {2}\[champion\]\n/);
+    assert.match(shown.stdout, /\n {2}lr +0\.5\n/);
+    assert.match(shown.stdout, /\nmetrics\n {2}accuracy +0\.\d+/);
+    assert.match(shown.stdout, /\n {2}training fit +logistic-regression\n/);
+    assert.match(shown.stdout, /\n {2}model +[\d.]+ k?B {2}[0-9a-f]{12}\n/);
+    const shownJson = JSON.parse(plumb(['versions', f, 'show', 'champion', '--json'], ws.dir).stdout);
+    assert.equal(shownJson.manifest.version, 1);
+    assert.equal(shownJson.model.kind, 'logistic-regression');
 
     const inf = plumb(['run', f, '--mode', 'inference', '--version', 'champion', '--out', 'scored.csv'], ws.dir);
     assert.equal(inf.code, 0, inf.stderr);
@@ -56,11 +82,41 @@ test('run, versions, tag, inference by alias, metrics, trace, gc', () => {
     const mj = JSON.parse(plumb(['metrics', f, '--json'], ws.dir).stdout);
     assert.equal(mj.mode, 'inference');
 
+    // --run picks an older run than the latest (the second training run).
+    const byRun = JSON.parse(plumb(['metrics', f, '--run', j.runId, '--json'], ws.dir).stdout);
+    assert.equal(byRun.runId, j.runId);
+    assert.equal(byRun.mode, 'train');
+    const metricsByRun = plumb(['metrics', f, '--run', j.runId], ws.dir);
+    assert.equal(metricsByRun.code, 0, metricsByRun.stderr);
+    assert.match(metricsByRun.stdout, /evaluate/);
+    assert.doesNotMatch(metricsByRun.stdout, /predict/, 'the training run has no predict stage');
+    const traceByRun = plumb(['trace', f, '--run', j.runId], ws.dir);
+    assert.equal(traceByRun.code, 0, traceByRun.stderr);
+    assert.match(traceByRun.stdout, /fit/);
+    assert.doesNotMatch(traceByRun.stdout, /predict/);
+    const unknownRun = plumb(['trace', f, '--run', 'nosuch'], ws.dir);
+    assert.equal(unknownRun.code, 4, unknownRun.stderr);
+
+    const all = JSON.parse(plumb(['metrics', f, '--all', '--json'], ws.dir).stdout);
+    assert.equal(all.runs, 3, JSON.stringify(all).slice(0, 300));
+
+    assert.equal(plumb(['versions', f, 'tag', 'candidate', '2'], ws.dir).code, 0);
+    const untag = plumb(['versions', f, 'untag', 'candidate'], ws.dir);
+    assert.equal(untag.code, 0, untag.stderr);
+    assert.match(untag.stdout, /removed alias candidate/);
+    const afterUntag = JSON.parse(plumb(['versions', f, '--json'], ws.dir).stdout);
+    assert.deepEqual(afterUntag.map((v: { aliases: string[] }) => v.aliases), [['champion'], []]);
+    assert.equal(plumb(['run', f, '--mode', 'inference', '--version', 'candidate'], ws.dir).code, 4, 'the alias is gone');
+
     assert.equal(plumb(['versions', f, 'rm', '2'], ws.dir).code, 0);
+    // gc keeps objects younger than 10 minutes (a save may be in progress): age them.
+    ageFiles(path.join(ws.dir, '.plumb', 'objects'), Date.now() / 1000 - 3600);
     const gc = JSON.parse(plumb(['gc', f, '--json'], ws.dir).stdout);
     assert.equal(gc.ok, true);
-    assert.equal(typeof gc.removedObjects, 'number');
+    assert.ok(gc.removedObjects > 0, `version 2's model and config are no longer referenced: ${JSON.stringify(gc)}`);
+    assert.ok(gc.freedBytes > 0);
     assert.equal(plumb(['versions', f, 'show', 'champion'], ws.dir).code, 0);
+    assert.equal(JSON.parse(plumb(['gc', f, '--json'], ws.dir).stdout).removedObjects, 0, 'nothing left to collect');
   } finally {
     ws.cleanup();
   }

@@ -5,11 +5,18 @@ import * as path from 'node:path';
 import {
   loadPipeline,
   runPipeline,
-  predictors,
   Store,
   type EngineEvent,
   type Controller,
   type NumberColumn,
+  type PipelineSpec,
+  type StageSpec,
+  type StageContext,
+  type ModelArtifact,
+  type RunResult,
+  Table,
+  readTable,
+  builtinStages,
 } from '../../runtime';
 import { workspace, BASE_PIPELINE } from './fixture';
 
@@ -34,19 +41,66 @@ test('train saves a version; inference replays the saved state and matches the i
     assert.equal(served.version, 1);
     assert.equal(served.output.rowCount, 50);
 
-    // The same rows through the in-process fitted states and model must predict the same.
-    const direct = await runPipeline(spec, { mode: 'inference', version: 1, stopAfter: 'encode', store });
-    const predict = predictors.get(trained.model!.kind)!;
-    const expected = predict(trained.model!, direct.output);
-    const got = served.output.column('prediction');
-    assert.equal(got.type, 'category');
-    for (let r = 0; r < served.output.rowCount; r++) {
-      assert.equal(served.output.cell(r, 'prediction'), expected.label.type === 'category' ? expected.label.dictionary[expected.label.codes[r]] : null);
+    // Expected, computed in process without the store: the new rows through each feature
+    // stage's transform with the training run's own states, then the predict stage with its
+    // in-memory model. Every column (labels and each probability) must match exactly.
+    const expected = await replayInProcess(spec, trained);
+    assert.deepEqual(served.output.names, expected.names);
+    assert.ok(expected.names.includes('prediction') && expected.names.some((n) => n.startsWith('proba=')), expected.names.join());
+    for (const name of expected.names) {
+      assert.deepEqual(columnCells(served.output, name), columnCells(expected, name), `column ${name}`);
     }
   } finally {
     ws.cleanup();
   }
 });
+
+/** The cells of one column, as plain values (numbers compared exactly, NaN for missing). */
+function columnCells(t: Table, name: string): unknown[] {
+  const out: unknown[] = [];
+  for (let r = 0; r < t.rowCount; r++) out.push(t.cell(r, name));
+  return out;
+}
+
+/** A stage context for calling built-in stages directly, as the engine would in inference. */
+function directContext(spec: PipelineSpec, s: StageSpec, model?: ModelArtifact): StageContext {
+  return {
+    stage: s.name,
+    uses: s.uses,
+    mode: 'inference',
+    params: s.with,
+    pipelineParams: spec.params,
+    attempt: 1,
+    signal: new AbortController().signal,
+    baseDir: path.dirname(spec.file),
+    seed: 0,
+    target: spec.target,
+    log() {},
+    warn() {},
+    metric() {},
+    step: async () => {},
+    report() {},
+    progress() {},
+    model,
+    getTable: () => undefined,
+    setTable() {},
+  } as unknown as StageContext;
+}
+
+/** The inference the engine should do, by hand: read, transform with fitted states, predict. */
+async function replayInProcess(spec: PipelineSpec, trained: RunResult): Promise<Table> {
+  let t = await readTable(spec.data.inference);
+  for (const s of spec.feature) {
+    const def = builtinStages.get(s.uses)!;
+    assert.equal(def.kind, 'fitted', `${s.name} is a fitted stage`);
+    if (def.kind === 'fitted') t = await def.transform(t, trained.states[s.name] as never, directContext(spec, s));
+  }
+  for (const s of spec.inference) {
+    const def = builtinStages.get(s.uses)!;
+    if (def.kind === 'transform') t = await def.run(t, directContext(spec, s, trained.model));
+  }
+  return t;
+}
 
 test('inference never refits: scaling uses the mean learned in training', async () => {
   const ws = workspace();

@@ -2,6 +2,8 @@
 import './use-vscode-stub';
 import { test, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { calls, reset, state, Uri } from './vscode-stub';
 import { NO_PIPELINE_MESSAGE, PlumbConfigurationProvider, UNTRUSTED_MESSAGE } from '../../src/debug/config-provider';
@@ -73,5 +75,80 @@ test('launch configurations for commands and lenses', () => {
   });
   assert.deepEqual(launchConfigFor('/w/a.pipeline.yaml', { stopAfterStage: 'scale' }), {
     type: 'plumb', request: 'launch', name: 'Debug a.pipeline.yaml', pipeline: '/w/a.pipeline.yaml', mode: 'train', stopAfterStage: 'scale',
+  });
+});
+
+// The `plumb.stopAfterStage` setting is applied after substitution, from the pipeline file.
+function withPipeline(run: (file: string, folder: { uri: Uri; name: string; index: number }) => void): void {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'plumb-config-'));
+  try {
+    const file = path.join(dir, 'churn.pipeline.yaml');
+    fs.writeFileSync(
+      file,
+      [
+        'pipeline: churn',
+        'data: { train: d.csv }',
+        'feature:',
+        '  - stage: scale',
+        '    uses: standard-scale',
+        'training:',
+        '  - stage: train_loop',
+        '    uses: logistic-regression',
+        '  - stage: prep',
+        '    uses: ./prep.pipeline.yaml',
+        'inference:',
+        '  - stage: predict',
+        '    uses: predict',
+        '',
+      ].join('\n'),
+    );
+    run(file, { uri: Uri.file(dir), name: 'w', index: 0 });
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const substituted = (folder: unknown, config: Record<string, unknown>) =>
+  provider.resolveDebugConfigurationWithSubstitutedVariables(folder as never, { type: 'plumb', request: 'launch', name: 'x', ...config }) as Record<string, unknown> | undefined;
+
+test('the stopAfterStage setting applies only where its stage runs, and never over stopOnEntry or a launch of its own', () => {
+  withPipeline((file, folder) => {
+    state.settings = { 'plumb.stopAfterStage': 'train_loop' };
+    assert.equal(substituted(folder, { pipeline: file, mode: 'train' })?.stopAfterStage, 'train_loop');
+    // "Run inference with this version" (and its debug twin): train_loop does not run there.
+    assert.equal(substituted(folder, { pipeline: file, mode: 'inference', version: 2 })?.stopAfterStage, undefined);
+    assert.equal(substituted(folder, { pipeline: file, mode: 'inference', version: 2, noDebug: true })?.stopAfterStage, undefined);
+    // "Debug from here" on a first stage uses stopOnEntry; a launch's own stage wins.
+    assert.equal(substituted(folder, { pipeline: file, mode: 'train', stopOnEntry: true })?.stopAfterStage, undefined);
+    assert.equal(substituted(folder, { pipeline: file, mode: 'train', stopAfterStage: 'scale' })?.stopAfterStage, 'scale');
+    // A run without debugging never pauses.
+    assert.equal(substituted(folder, { pipeline: file, mode: 'train', noDebug: true })?.stopAfterStage, undefined);
+
+    // A feature stage runs in both modes; a sub-pipeline's inner stage counts under its group.
+    state.settings = { 'plumb.stopAfterStage': 'scale' };
+    assert.equal(substituted(folder, { pipeline: file, mode: 'inference' })?.stopAfterStage, 'scale');
+    state.settings = { 'plumb.stopAfterStage': 'prep/clean' };
+    assert.equal(substituted(folder, { pipeline: file, mode: 'train' })?.stopAfterStage, 'prep/clean');
+    assert.equal(substituted(folder, { pipeline: file, mode: 'inference' })?.stopAfterStage, undefined);
+    state.settings = { 'plumb.stopAfterStage': 'nowhere' };
+    assert.equal(substituted(folder, { pipeline: file, mode: 'train' })?.stopAfterStage, undefined);
+    assert.deepEqual(calls.errors, []);
+  });
+});
+
+test('the first resolve step leaves the stopAfterStage setting to the second (it needs the file)', () => {
+  state.settings = { 'plumb.stopAfterStage': 'train_loop' };
+  open('/w/churn.pipeline.yaml');
+  assert.equal(resolve({})?.stopAfterStage, undefined);
+});
+
+test('relative paths resolve against cwd (itself relative to the folder) when the launch sets one', () => {
+  withPipeline((file, folder) => {
+    const c = substituted(folder, { pipeline: path.basename(file), cwd: '.', store: 'st', data: 'in.csv' });
+    assert.equal(c?.cwd, path.dirname(file));
+    assert.equal(c?.pipeline, file);
+    assert.equal(c?.store, path.join(path.dirname(file), 'st'));
+    const nested = substituted({ uri: Uri.file('/w'), name: 'w', index: 0 }, { pipeline: 'a.pipeline.yaml', cwd: 'sub' });
+    assert.equal(nested?.pipeline, path.resolve('/w/sub/a.pipeline.yaml'));
   });
 });

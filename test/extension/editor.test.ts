@@ -6,7 +6,9 @@ import { builtinCatalog, makeCatalog, stageInfo } from '../../src/editor/catalog
 import { completionsAt } from '../../src/editor/completions';
 import { hoverAt } from '../../src/editor/hover';
 import { stageLenses } from '../../src/editor/lenses';
-import { findStageModules, localStageInfos } from '../../src/editor/local-stages';
+import * as path from 'node:path';
+import { InspectClient } from '../../src/editor/inspect-client';
+import { describeNamedModules, findStageModules, localStageInfos } from '../../src/editor/local-stages';
 import { outlinePipeline } from '../../src/editor/outline';
 import { RunResults, okText } from '../../src/editor/run-results';
 import { loadPipeline, runPipeline, type EngineEvent } from '../../runtime/index';
@@ -126,19 +128,24 @@ test('code lenses: run to here stops after the stage; debug from here pauses bef
   assert.equal(find('fit', 'Run').span.line, 10);
 });
 
-test('local stage modules are found under the pipeline folder and loaded for their schema', async () => {
+test('local stage modules are listed by name; the ones a stage uses are loaded (in the inspect host) for their schema', async () => {
   const ws = workspace();
+  const inspector = new InspectClient({ hostPath: path.resolve(__dirname, '../../dist/inspect-host.js') });
   try {
     ws.write('stages/double.ts', `export default {\n  summary: 'doubles a column',\n  params: { type: 'object', properties: { factor: { type: 'number', default: 2, description: 'how much' } }, additionalProperties: false },\n  run: (t: unknown) => t,\n};\n`);
     ws.write('stages/broken.js', 'this is not javascript');
     ws.write('node_modules/x/index.js', 'module.exports = 1');
     assert.deepEqual(await findStageModules(ws.dir), ['./stages/broken.js', './stages/double.ts']);
-    const infos = await localStageInfos(ws.dir);
+    const listed = await localStageInfos(ws.dir);
+    assert.deepEqual(listed.filter((i) => i.kind === 'module').map((i) => [i.uses, i.loaded]), [['./stages/broken.js', false], ['./stages/double.ts', false]]);
+    const text = 'pipeline: toy\nfeature:\n  - stage: a\n    uses: ./stages/double.ts\n  - stage: b\n    uses: ./stages/broken.js\n';
+    const infos = await describeNamedModules(listed, ws.file, text, inspector);
     const dbl = infos.find((i) => i.uses === './stages/double.ts')!;
     assert.equal(dbl.summary, 'doubles a column');
     assert.deepEqual(dbl.params.map((p) => [p.name, p.type, p.default]), [['factor', 'number', 2]]);
     assert.match(infos.find((i) => i.uses === './stages/broken.js')!.summary, /could not load/);
   } finally {
+    inspector.dispose();
     ws.cleanup();
   }
 });

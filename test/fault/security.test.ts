@@ -72,7 +72,7 @@ test('R5: hostile pipeline, alias, run and version names are rejected by the Sto
   assert.equal(failures.count, 0, failures.examples.join('\n'));
 });
 
-test('R5: the CLI rejects hostile alias and version names with exit 4 and creates nothing outside the store', (t) => {
+test('R5: the CLI rejects hostile alias and version names with exit 4 and creates nothing outside the store', async (t) => {
   assert.ok(fs.existsSync(CLI), 'dist/cli.js is built');
   // The workspace lives alone in a sandbox folder, so anything created beside it shows.
   const sandbox = tempDir(t, 'plumb-escape-cli-');
@@ -80,28 +80,36 @@ test('R5: the CLI rejects hostile alias and version names with exit 4 and create
   const ws = { dir: path.join(sandbox, 'ws'), file: path.join(sandbox, 'ws', 'toy.pipeline.yaml') };
   fs.renameSync(made.dir, ws.dir);
   const f = 'toy.pipeline.yaml';
-  assert.equal(plumb(['run', f], ws.dir).code, 0);
   const failures = new Failures();
   let cases = 0;
-  // argv cannot carry NUL, and '' or '-dash' never reach the store: they are usage errors
-  // (exit 2) in the argument parser. The Store API test covers all three.
-  const names = ['..', '../evil', '../../etc/passwd', 'a/b', '/abs', 'a\\b', 'bell\u0007', 'new\nline', 'esc\u001b[31m', 'x'.repeat(129), 'y'.repeat(10_000), 'CON', '\u202eevil'];
-  for (const name of names) {
-    for (const args of [['versions', f, 'tag', name, '1'], ['versions', f, 'untag', name], ['versions', f, 'show', name], ['versions', f, 'rm', name], ['run', f, '--mode', 'inference', '--version', name]]) {
-      cases++;
-      const r = plumb(args, ws.dir);
-      if (r.code !== 4) failures.add(`${args.join(' ').slice(0, 80)}: exit ${r.code}: ${r.stderr.slice(0, 200)}`);
-      else if (!/invalid (alias|version|pipeline) (name )?/.test(r.stderr)) failures.add(`${args.join(' ').slice(0, 80)}: unclear message ${r.stderr.slice(0, 200)}`);
+  // Recorded whatever happens, with the counts so far: a run that fails must not leave an
+  // older "passed" entry in results.json.
+  try {
+    assert.equal(plumb(['run', f], ws.dir).code, 0);
+    // argv cannot carry NUL, and '' or '-dash' never reach the store: they are usage errors
+    // (exit 2) in the argument parser. The Store API test covers all three.
+    const names = ['..', '../evil', '../../etc/passwd', 'a/b', '/abs', 'a\\b', 'bell\u0007', 'new\nline', 'esc\u001b[31m', 'x'.repeat(129), 'y'.repeat(10_000), 'CON', '\u202eevil'];
+    for (const name of names) {
+      for (const args of [['versions', f, 'tag', name, '1'], ['versions', f, 'untag', name], ['versions', f, 'show', name], ['versions', f, 'rm', name], ['run', f, '--mode', 'inference', '--version', name]]) {
+        cases++;
+        const r = plumb(args, ws.dir);
+        if (r.code !== 4) failures.add(`${args.join(' ').slice(0, 80)}: exit ${r.code}: ${r.stderr.slice(0, 200)}`);
+        else if (!/invalid (alias|version|pipeline) (name )?/.test(r.stderr)) failures.add(`${args.join(' ').slice(0, 80)}: unclear message ${r.stderr.slice(0, 200)}`);
+      }
     }
+    // A pipeline file whose name would escape is an invalid file (exit 3), caught before the store.
+    fs.writeFileSync(path.join(ws.dir, 'evil.pipeline.yaml'), fs.readFileSync(ws.file, 'utf8').replace('pipeline: toy', 'pipeline: ../../evil'));
+    cases++;
+    const evil = plumb(['run', 'evil.pipeline.yaml'], ws.dir);
+    if (evil.code !== 3 || !/pipeline/.test(evil.stderr)) failures.add(`pipeline: ../../evil gave exit ${evil.code}: ${evil.stderr.slice(0, 200)}`);
+    if (fs.readdirSync(sandbox).join() !== 'ws') failures.add(`created next to the workspace: ${fs.readdirSync(sandbox).join(', ')}`);
+    assert.deepEqual(fs.readdirSync(ws.dir).sort(), ['.plumb', 'data', 'evil.pipeline.yaml', 'toy.pipeline.yaml']);
+  } catch (e) {
+    failures.add(`stopped: ${(e as Error).message}`);
+    throw e;
+  } finally {
+    await recordCheck('R5-names-cli', { title: 'Hostile names (CLI)', trials: 1, cases, failures: failures.count, examples: failures.examples });
   }
-  // A pipeline file whose name would escape is an invalid file (exit 3), caught before the store.
-  fs.writeFileSync(path.join(ws.dir, 'evil.pipeline.yaml'), fs.readFileSync(ws.file, 'utf8').replace('pipeline: toy', 'pipeline: ../../evil'));
-  cases++;
-  const evil = plumb(['run', 'evil.pipeline.yaml'], ws.dir);
-  if (evil.code !== 3 || !/pipeline/.test(evil.stderr)) failures.add(`pipeline: ../../evil gave exit ${evil.code}: ${evil.stderr.slice(0, 200)}`);
-  if (fs.readdirSync(sandbox).join() !== 'ws') failures.add(`created next to the workspace: ${fs.readdirSync(sandbox).join(', ')}`);
-  assert.deepEqual(fs.readdirSync(ws.dir).sort(), ['.plumb', 'data', 'evil.pipeline.yaml', 'toy.pipeline.yaml']);
-  recordCheckSync('R5-names-cli', { title: 'Hostile names (CLI)', trials: 1, cases, failures: failures.count, examples: failures.examples });
   assert.equal(failures.count, 0, failures.examples.join('\n'));
 });
 
@@ -119,14 +127,28 @@ test('R5: a tampered object is detected on load and named by its hash (API and C
   fs.chmodSync(file, 0o644);
   fs.writeFileSync(file, bytes);
 
-  await assert.rejects(store.loadVersion('toy', 1), (e: unknown) => e instanceof StoreError && e.code === 'corrupt' && e.message.includes(id));
-  const problems = await store.verify();
-  assert.equal(problems.length, 1);
-  assert.equal(problems[0].objectId, id);
-  const r = plumb(['run', f, '--mode', 'inference', '--version', '1'], ws.dir);
-  assert.equal(r.code, 4, r.stderr);
-  assert.match(r.stderr, new RegExp(`object ${id} is damaged`));
-  recordCheckSync('R5-tamper', { title: 'Tampered object detection', trials: 1, cases: 3, failures: 0 });
+  // Three detections, each counted; recorded whatever happens, with the real counts.
+  const failures = new Failures();
+  let cases = 0;
+  try {
+    cases++;
+    const loaded = await store.loadVersion('toy', 1).then(() => undefined, (e: unknown) => e);
+    if (!(loaded instanceof StoreError && loaded.code === 'corrupt' && loaded.message.includes(id))) {
+      failures.add(`loadVersion: ${loaded === undefined ? 'loaded the damaged object' : String((loaded as Error).message ?? loaded)}`);
+    }
+    cases++;
+    const problems = await store.verify();
+    if (problems.length !== 1 || problems[0].objectId !== id) failures.add(`verify: ${JSON.stringify(problems).slice(0, 300)}`);
+    cases++;
+    const r = plumb(['run', f, '--mode', 'inference', '--version', '1'], ws.dir);
+    if (r.code !== 4 || !r.stderr.includes(`object ${id} is damaged`)) failures.add(`CLI: exit ${r.code}: ${r.stderr.slice(0, 300)}`);
+  } catch (e) {
+    failures.add(`stopped: ${(e as Error).message}`);
+    throw e;
+  } finally {
+    await recordCheck('R5-tamper', { title: 'Tampered object detection', trials: 1, cases, failures: failures.count, examples: failures.examples });
+  }
+  assert.equal(failures.count, 0, failures.examples.join('\n'));
 });
 
 test('R5: loading and predicting with a hostile model runs no code and pollutes nothing', async (t) => {
@@ -179,6 +201,3 @@ test('R5: loading and predicting with a hostile model runs no code and pollutes 
   assert.equal(failures.count, 0, failures.examples.join('\n'));
 });
 
-function recordCheckSync(id: string, figures: Parameters<typeof recordCheck>[1]): void {
-  void recordCheck(id, figures);
-}

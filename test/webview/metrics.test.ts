@@ -42,11 +42,12 @@ const DARK_THEME: Record<string, string> = {
 
 // Page-side code goes in as strings: the test's own functions are compiled by tsx, whose
 // helpers (e.g. __name) do not exist in the page.
-function initScript(theme: Record<string, string>): string {
+function initScript(theme: Record<string, string>, savedState?: unknown): string {
   return `(() => {
     window.__posted = [];
     window.__violations = [];
-    let saved;
+    // What the webview kept across a reload (VS Code hands it back through getState).
+    let saved = ${JSON.stringify(savedState ?? null)} ?? undefined;
     window.acquireVsCodeApi = () => ({
       postMessage: (m) => window.__posted.push(m),
       getState: () => saved,
@@ -240,5 +241,95 @@ test('a table message shows the column statistics', async () => {
     ['x', 'number', '18'],
     ['plan', 'category', '0'],
   ]);
+  await page.close();
+});
+
+// Pixels of a colour in the first chart (the stage-duration bars), read from its canvas.
+const countColour = (page: import('playwright-core').Page, test: string): Promise<number> =>
+  page.evaluate(`(() => {
+    const c = document.querySelector('.uplot canvas');
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let n = 0;
+    for (let i = 0; i < d.length; i += 4) { const r = d[i], g = d[i + 1], b = d[i + 2], a = d[i + 3]; if (${test}) n++; }
+    return n;
+  })()`) as Promise<number>;
+const MAGENTA = 'r > 200 && g < 60 && b > 200 && a > 100';
+
+test('a colour theme change redraws the charts in the new colours, with no message from the host', async () => {
+  const page = await browser.newPage({ viewport: { width: 1200, height: 1100 } });
+  const problems: string[] = [];
+  page.on('pageerror', (e) => problems.push(e.message));
+  await page.addInitScript({ content: initScript(DARK_THEME) });
+  await page.goto(`${origin}/`);
+  await page.waitForFunction(() => (window as unknown as { __posted: { type: string }[] }).__posted.some((m) => m.type === 'ready'));
+  await post(page, history);
+  await page.waitForSelector('.uplot canvas');
+  assert.equal(await countColour(page, MAGENTA), 0, 'no magenta in the dark theme');
+  assert.ok((await countColour(page, 'Math.abs(r - 0x37) < 8 && Math.abs(g - 0x94) < 8 && Math.abs(b - 0xff) < 8 && a > 100')) > 0, 'the bars are in charts.blue');
+
+  // What VS Code does on a theme change: new variables on <html>, a new class on <body>.
+  await page.evaluate(`(() => {
+    document.documentElement.style.setProperty('--vscode-charts-blue', '#ff00ff');
+    document.documentElement.style.setProperty('--vscode-foreground', '#1f1f1f');
+    document.body.className = 'vscode-light';
+  })()`);
+  // Polled from here: the page's CSP forbids the string evaluation waitForFunction would use.
+  for (const end = Date.now() + 5000; (await countColour(page, MAGENTA)) === 0 && Date.now() < end; ) await page.waitForTimeout(50);
+  assert.ok((await countColour(page, MAGENTA)) > 0, 'the bars are redrawn in the new charts.blue');
+  assert.equal(await countColour(page, 'Math.abs(r - 0x37) < 8 && Math.abs(g - 0x94) < 8 && Math.abs(b - 0xff) < 8 && a > 100'), 0, 'no bar left in the old blue');
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test('messages that are not the host’s typed messages are ignored', async () => {
+  const page = await browser.newPage();
+  const problems: string[] = [];
+  page.on('pageerror', (e) => problems.push(e.message));
+  await page.addInitScript({ content: initScript({}) });
+  await page.goto(`${origin}/`);
+  await page.waitForFunction(() => (window as unknown as { __posted: { type: string }[] }).__posted.some((m) => m.type === 'ready'));
+  for (const bad of [null, 'history', { type: 'live' }, { type: 'live', run: { runId: 'x' } }, { type: 'history', pipeline: 'toy' }, { type: 'table', table: {} }, { type: 'run', run: null }]) {
+    await page.evaluate(`window.postMessage(${JSON.stringify(bad)}, '*')`);
+  }
+  await page.waitForTimeout(100);
+  assert.deepEqual(problems, []);
+  assert.equal(await page.evaluate('window.acquireVsCodeApi().getState()'), undefined, 'nothing was kept');
+  assert.equal(await page.$$eval('#run option', (os) => os.length), 0);
+  // The real thing still works.
+  await post(page, history);
+  await page.waitForSelector('.uplot canvas');
+  await page.close();
+});
+
+test('a reloaded page draws at once from its saved state, before the host answers', async () => {
+  const first = await browser.newPage({ viewport: { width: 1200, height: 1100 } });
+  await first.addInitScript({ content: initScript({}) });
+  await first.goto(`${origin}/`);
+  await first.waitForFunction(() => (window as unknown as { __posted: { type: string }[] }).__posted.some((m) => m.type === 'ready'));
+  await post(first, history);
+  await post(first, { type: 'table', table: { title: 'input', shape: '300 rows × 4 columns', header: ['column', 'type'], rows: [['x', 'number']] } });
+  await first.waitForSelector('table.stats');
+  await first.selectOption('#run', records[0].runId);
+  await post(first, { type: 'run', run: records[0] });
+  await first.waitForFunction(() => !document.querySelector('.loading'));
+  const saved = await first.evaluate('window.acquireVsCodeApi().getState()');
+  await first.close();
+
+  // The panel comes back (hidden, then shown): a fresh page, the saved state, no host message.
+  const page = await browser.newPage({ viewport: { width: 1200, height: 1100 } });
+  const problems: string[] = [];
+  page.on('pageerror', (e) => problems.push(e.message));
+  await page.addInitScript({ content: initScript({}, saved) });
+  await page.goto(`${origin}/`);
+  await page.waitForSelector('.uplot canvas');
+  assert.equal(await page.textContent('#title'), 'toy — metrics');
+  assert.equal(await page.$eval('#run', (s) => (s as HTMLSelectElement).value), records[0].runId, 'the run the user picked');
+  assert.equal(await page.$$eval('#run option', (os) => os.length), 2);
+  const titles = await page.$$eval('.card h2', (hs) => hs.map((h) => h.firstChild?.textContent ?? ''));
+  assert.ok(titles.includes('input'), 'the table is back');
+  assert.ok(titles.some((t) => /fit · /.test(t)), `the picked run in full: ${JSON.stringify(titles)}`);
+  assert.ok(titles.includes('Run duration history'));
+  assert.deepEqual(await page.evaluate('window.__posted'), [{ type: 'ready' }], 'it only said it is ready');
+  assert.deepEqual(problems, []);
   await page.close();
 });
