@@ -39,7 +39,9 @@ const more = optional({
 if (Object.keys(more).length) await build({ ...node, entryPoints: more });
 
 const extension = optional({ extension: 'src/extension.ts' });
-if (Object.keys(extension).length) await build({ ...node, entryPoints: extension, external: ['vscode', 'esbuild'] });
+// Minified: the extension host loads it at every VS Code start. keepNames keeps class and
+// function names in stack traces; the source map stays in dist/ and out of the .vsix.
+if (Object.keys(extension).length) await build({ ...node, entryPoints: extension, external: ['vscode', 'esbuild'], minify: true, keepNames: true });
 
 const media = optional({ 'media/metrics': 'media/metrics/main.ts' });
 if (Object.keys(media).length) {

@@ -91,16 +91,20 @@ export class WorkbenchUI {
 
   /** Waits until a glyph with `codicon` sits on `line`. */
   async waitForGlyph(editor: Locator, codicon: string, line: number, timeout = 30_000): Promise<void> {
-    const top = await this.lineTop(editor, line);
-    await this.poll(`a ${codicon} glyph on line ${line}`, async () => (await this.glyphs(editor)).some((g) => g.classes.includes(codicon) && g.top === top), timeout);
+    // The line's top is read on every poll: a CodeLens zone appearing above it moves it.
+    await this.poll(`a ${codicon} glyph on line ${line}`, async () => {
+      const top = await this.lineTop(editor, line);
+      return (await this.glyphs(editor)).some((g) => g.classes.includes(codicon) && g.top === top);
+    }, timeout);
   }
 
   /** Clicks the glyph margin (the breakpoint gutter) beside a visible 1-based line. */
   async clickGutter(editor: Locator, line: number): Promise<void> {
     const num = editor.locator('.margin-view-overlays .line-numbers').filter({ hasText: new RegExp(`^${line}$`) });
+    await num.waitFor(); // a just-opened editor renders its gutter a moment after its text
     const lineBox = await num.boundingBox();
     const glyphBox = await editor.locator('.glyph-margin').boundingBox();
-    if (!lineBox || !glyphBox) throw new Error(`line ${line} is not visible in the editor`);
+    if (!lineBox || !glyphBox) throw new Error(`line ${line} is not visible in the editor (${!lineBox ? 'no line number' : 'no glyph margin'} on screen)`);
     await this.page.mouse.click(glyphBox.x + glyphBox.width / 2, lineBox.y + lineBox.height / 2);
   }
 
@@ -173,6 +177,41 @@ export class WorkbenchUI {
     const errors = this.console.filter((c) => c.type === 'error').slice(-10);
     if (errors.length) parts.push(`--- console errors ---\n${errors.map((e) => `${e.text.split('\n')[0].slice(0, 200)} @ ${e.url}`).join('\n')}`);
     return parts.join('\n');
+  }
+
+  /**
+   * Starts recording DOM mutations under `selector` (the first match), so quietFor can
+   * tell when a view has stopped re-rendering.
+   */
+  async recordMutations(selector: string): Promise<void> {
+    await this.page.locator(selector).first().evaluate((el, key) => {
+      const w = window as unknown as Record<string, { last: number; observer: MutationObserver }>;
+      w[key]?.observer.disconnect();
+      const rec = { last: performance.now(), observer: new MutationObserver(() => (rec.last = performance.now())) };
+      rec.observer.observe(el, { subtree: true, childList: true, attributes: true, characterData: true });
+      w[key] = rec;
+    }, `__plumbMutations:${selector}`);
+  }
+
+  /** Waits until nothing under `selector` has changed for `quietMs` (see recordMutations). */
+  async quietFor(selector: string, quietMs: number, timeout = 30_000): Promise<void> {
+    await this.poll(`${selector} to stop changing for ${quietMs} ms`, () =>
+      this.page.evaluate(([key, ms]) => {
+        const rec = (window as unknown as Record<string, { last: number } | undefined>)[key as string];
+        if (!rec) throw new Error('recordMutations was not called');
+        return performance.now() - rec.last >= (ms as number);
+      }, [`__plumbMutations:${selector}`, quietMs] as const),
+    timeout);
+  }
+
+  /**
+   * Console errors that concern Plumb: from its webviews, or naming the extension (the
+   * workbench logs extension host failures with the extension id or its file paths).
+   */
+  extensionErrors(from = 0): ConsoleEntry[] {
+    return this.console
+      .slice(from)
+      .filter((c) => c.type === 'error' && (/webview|vscode-resource|vscode-cdn|plumb/i.test(c.url) || /plumb/i.test(c.text)));
   }
 
   async screenshot(file: string): Promise<void> {
