@@ -10,6 +10,8 @@ export class RunStatusText {
   private index = 0;
   private fraction: number | undefined;
   private attempt = 1;
+  /** The shown stage has finished: paused between stages, the next one not yet started. */
+  private done = false;
   /** The run shown: the latest started. Another run's events (an older session's) are ignored. */
   private runId = '';
   running = false;
@@ -18,10 +20,13 @@ export class RunStatusText {
     if (e.type !== 'run-start' && e.runId !== this.runId) return;
     switch (e.type) {
       case 'run-start':
-        Object.assign(this, { runId: e.runId, total: e.stages.length, pipeline: e.pipeline, stage: '', index: 0, fraction: undefined, attempt: 1, running: true });
+        Object.assign(this, { runId: e.runId, total: e.stages.length, pipeline: e.pipeline, stage: '', index: 0, fraction: undefined, attempt: 1, done: false, running: true });
         break;
       case 'stage-start':
-        Object.assign(this, { stage: e.ref.stage, index: e.ref.index, fraction: undefined, attempt: 1 });
+        Object.assign(this, { stage: e.ref.stage, index: e.ref.index, fraction: undefined, attempt: 1, done: false });
+        break;
+      case 'stage-end':
+        this.done = true;
         break;
       case 'attempt-start':
         this.attempt = e.attempt;
@@ -37,6 +42,7 @@ export class RunStatusText {
 
   get text(): string {
     if (!this.stage) return `${this.pipeline}: starting`;
+    if (this.done) return `${this.pipeline}: ${this.stage} done ${this.index + 1}/${this.total}`;
     const pct = this.fraction === undefined ? '' : ` · ${Math.round(this.fraction * 100)}%`;
     const retry = this.attempt > 1 ? ` · attempt ${this.attempt}` : '';
     return `${this.pipeline}: ${this.stage} ${this.index + 1}/${this.total}${pct}${retry}`;
