@@ -12,7 +12,11 @@ export interface PipelineLocation {
   store: string;
   /** Pipeline files that write to this pipeline name in this store. */
   files: string[];
+  /** Every file is a sub-pipeline some other located file includes (`uses: ./x.pipeline.yaml`). */
+  includedOnly?: boolean;
 }
+
+const SUB_PIPELINE = /\.pipeline\.ya?ml$/;
 
 /**
  * Groups files by (store, name). `storeSetting` (the `plumb.store` setting, relative to
@@ -20,6 +24,7 @@ export interface PipelineLocation {
  */
 export async function locatePipelines(files: string[], opts: { storeSetting?: string; baseDir?: string } = {}): Promise<PipelineLocation[]> {
   const byKey = new Map<string, PipelineLocation>();
+  const included = new Set<string>();
   for (const file of [...files].sort()) {
     let text: string;
     try {
@@ -28,8 +33,9 @@ export async function locatePipelines(files: string[], opts: { storeSetting?: st
       continue;
     }
     const outline = outlinePipeline(text);
-    if (!outline.name) continue;
     const dir = path.dirname(file);
+    for (const st of outline.stages) if (st.uses && SUB_PIPELINE.test(st.uses)) included.add(path.resolve(dir, st.uses));
+    if (!outline.name) continue;
     const store = opts.storeSetting
       ? path.resolve(opts.baseDir ?? dir, opts.storeSetting)
       : path.resolve(dir, outline.store === undefined ? '.plumb' : storeAsRun(text, outline.store));
@@ -38,6 +44,7 @@ export async function locatePipelines(files: string[], opts: { storeSetting?: st
     loc.files.push(file);
     byKey.set(key, loc);
   }
+  for (const loc of byKey.values()) if (loc.files.every((f) => included.has(path.resolve(f)))) loc.includedOnly = true;
   return [...byKey.values()].sort((a, b) => a.name.localeCompare(b.name) || a.store.localeCompare(b.store));
 }
 

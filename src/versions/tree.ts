@@ -64,6 +64,14 @@ export class VersionTreeProvider implements vscode.TreeDataProvider<VersionNode>
     this.changed.fire(undefined);
   }
 
+  private async hasVersions(location: PipelineLocation): Promise<boolean> {
+    try {
+      return (await this.store(location.store).listVersions(location.name, { skipDamaged: true })).length > 0;
+    } catch {
+      return true; // show it, so the tree can say why the store cannot be read
+    }
+  }
+
   store(root: string): Store {
     let s = this.stores.get(root);
     if (!s) this.stores.set(root, (s = new Store(root)));
@@ -71,7 +79,15 @@ export class VersionTreeProvider implements vscode.TreeDataProvider<VersionNode>
   }
 
   async getChildren(node?: VersionNode): Promise<VersionNode[]> {
-    if (!node) return (await this.findPipelines()).map((location) => ({ kind: 'pipeline', location }));
+    if (!node) {
+      // A sub-pipeline file is listed only once it has versions of its own (run by itself).
+      const shown: VersionNode[] = [];
+      for (const location of await this.findPipelines()) {
+        if (location.includedOnly && !(await this.hasVersions(location))) continue;
+        shown.push({ kind: 'pipeline', location });
+      }
+      return shown;
+    }
     if (node.kind === 'pipeline') {
       try {
         const list = await this.store(node.location.store).listVersions(node.location.name, { skipDamaged: true });

@@ -136,3 +136,26 @@ test('a version command that arrives without its tree element uses the selection
     f.cleanup();
   }
 });
+
+test('a sub-pipeline file is not listed as a pipeline until it has versions of its own', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'plumb-tree-sub-'));
+  try {
+    fs.mkdirSync(path.join(dir, 'shared'));
+    const main = path.join(dir, 'main.pipeline.yaml');
+    const prep = path.join(dir, 'shared', 'prep.pipeline.yaml');
+    fs.writeFileSync(main, 'pipeline: main\nfeature:\n  - stage: prep\n    uses: ./shared/prep.pipeline.yaml\n');
+    fs.writeFileSync(prep, 'pipeline: prep\nfeature:\n  - stage: impute\n    uses: impute\n');
+    const tree = new VersionTreeProvider(async () => locatePipelines([main, prep]));
+    const names = async () => (await tree.getChildren()).map((n) => (n.kind === 'pipeline' ? n.location.name : n.kind));
+    assert.deepEqual(await names(), ['main'], 'prep is only included: no "No versions yet" entry for it');
+    // Run by itself, the sub-pipeline has versions of its own: then it is listed.
+    await new Store(path.join(dir, 'shared', '.plumb')).saveVersion('prep', {
+      artifacts: { state: {}, config: {}, metrics: {} },
+      lineage: { pipelineFileHash: 'a'.repeat(64), dataHash: 'b'.repeat(64), params: {}, runId: 'r1' },
+      time: 1,
+    });
+    assert.deepEqual(await names(), ['main', 'prep']);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
