@@ -150,7 +150,7 @@ test('a sub-pipeline file is not listed as a pipeline until it has versions of i
     assert.deepEqual(await names(), ['main'], 'prep is only included: no "No versions yet" entry for it');
     // Run by itself, the sub-pipeline has versions of its own: then it is listed.
     await new Store(path.join(dir, 'shared', '.plumb')).saveVersion('prep', {
-      artifacts: { state: {}, config: {}, metrics: {} },
+      artifacts: { state: {}, config: {}, model: { kind: 'none' }, metrics: {} },
       lineage: { pipelineFileHash: 'a'.repeat(64), dataHash: 'b'.repeat(64), params: {}, runId: 'r1' },
       time: 1,
     });
