@@ -175,6 +175,7 @@ export class BreakpointTable {
         results.push({
           id,
           verified: false,
+          file: key,
           line: bp.line,
           message: `breakpoints go on a stage line of the pipeline file (${path.basename(this.spec.file)}) or of a sub-pipeline it includes; stopping inside stage code is not supported`,
         });
@@ -182,7 +183,7 @@ export class BreakpointTable {
       }
       const block = mine.find((b) => bp.line >= b.startLine && bp.line <= b.endLine);
       if (!block) {
-        results.push({ id, verified: false, line: bp.line, message: 'no stage on this line: breakpoints go on a stage' });
+        results.push({ id, verified: false, file: key, line: bp.line, message: 'no stage on this line: breakpoints go on a stage' });
         continue;
       }
       const r = this.resolve(id, block.targets, bp, false, block.nameRange, key);
@@ -228,7 +229,7 @@ export class BreakpointTable {
   }
 
   private resolve(id: number, targets: StageSpec[], bp: SourceBreakpoint | FunctionBreakpoint, isFunction: boolean, at: SourceRange, file: string): Resolved {
-    const where = { line: at.start.line, column: at.start.col, endLine: at.end.line, endColumn: at.end.col };
+    const where = { file, line: at.start.line, column: at.start.col, endLine: at.end.line, endColumn: at.end.col };
     const running = targets.filter((s) => this.runStages.has(s.name));
     if (!running.length) {
       const s = targets[0];

@@ -8,6 +8,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import * as path from 'node:path';
 import type { HostMessage, Request, RequestMessage, ResponseBodies, SessionEvent } from './protocol';
+import type { EventOf } from '../engine/events';
 
 export interface SessionClientOptions {
   /** The host script; default session-host.js next to the running bundle. */
@@ -66,6 +67,8 @@ export class SessionClient extends EventEmitter {
   /** The stage running now, from the host's monitor events: named if the host dies. */
   private runningStage?: string;
   private endedSent = false;
+  /** The run the host announced (its monitor 'run-start'), until its 'run-end' went out. */
+  private openRun?: { runId: string; time: number };
   private terminating = false;
   private exitInfo?: { code: number | null; signal: NodeJS.Signals | null };
   private readonly gone: Promise<void>;
@@ -185,15 +188,35 @@ export class SessionClient extends EventEmitter {
 
   private emitEvent(e: SessionEvent): void {
     if (e.event === 'monitor') {
-      const d = e.data as { type?: string; ref?: { stage?: string } } | null;
+      const d = e.data as { type?: string; ref?: { stage?: string }; runId?: unknown; time?: unknown } | null;
       if (d?.type === 'stage-start') this.runningStage = d.ref?.stage;
       else if (d?.type === 'stage-end' || d?.type === 'stage-error' || d?.type === 'run-end') this.runningStage = undefined;
+      if (d?.type === 'run-start' && typeof d.runId === 'string') this.openRun = { runId: d.runId, time: typeof d.time === 'number' ? d.time : Date.now() };
+      else if (d?.type === 'run-end') this.openRun = undefined;
     }
     if (e.event === 'ended') {
       if (this.endedSent) return;
       this.endedSent = true;
+      this.closeRun(e);
     }
     this.emit('event', e);
+  }
+
+  /**
+   * The session is ending but the run never said it ended (terminated while paused, a stage
+   * stuck in a loop and killed, the host crashed): listeners that show a run as "running"
+   * (status bar, inline results, metrics panel) get the run-end they wait for, with what is
+   * known here. It goes out before 'ended', like a real one.
+   */
+  private closeRun(ended: Extract<SessionEvent, { event: 'ended' }>): void {
+    const open = this.openRun;
+    if (!open) return;
+    this.openRun = undefined;
+    const time = Date.now();
+    const status = ended.status === 'ok' ? 'cancelled' : ended.status;
+    const runEnd: EventOf<'run-end'> = { type: 'run-end', runId: open.runId, time, durationMs: Math.max(0, time - open.time), status };
+    if (ended.message) runEnd.error = { name: status === 'cancelled' ? 'Cancelled' : 'SessionEnded', message: ended.message };
+    this.emit('event', { event: 'monitor', data: runEnd } satisfies SessionEvent);
   }
 
   private onGone(): void {

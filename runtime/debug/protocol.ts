@@ -52,6 +52,11 @@ export interface FunctionBreakpoint {
 export interface BreakpointResult {
   id: number;
   verified: boolean;
+  /**
+   * Absolute path of the file it really is in: a function breakpoint on a sub-pipeline's
+   * stage (`prep/scale`) is in the sub file, not the pipeline file. Absent when unknown.
+   */
+  file?: string;
   /** Where it really is: the stage's `stage:` line. */
   line?: number;
   column?: number;

@@ -738,9 +738,14 @@ async function readIncludedTexts(spec: PipelineSpec, pipelineText: string): Prom
   return texts;
 }
 
-/** `epoch 12  loss=0.4312`: the label, then values the label does not already say. */
+/**
+ * `epoch 12  loss=0.4312`: the label, then values the label does not already say. A bare
+ * label (`ctx.step('epoch', { epoch: 12, ... })`) gets its own value: `epoch 12`.
+ */
 export function stepName(label: string, values: Record<string, unknown>): string {
   const words = new Set(label.split(/\W+/));
+  const own = values[label];
+  if (/^\w+$/.test(label) && (typeof own === 'number' || typeof own === 'string')) label = `${label} ${String(own)}`;
   const extra = Object.entries(values)
     .filter(([k, v]) => !words.has(k) && (typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean'))
     .map(([k, v]) => `${k}=${typeof v === 'number' && !Number.isInteger(v) ? v.toFixed(4) : String(v)}`);

@@ -63,6 +63,10 @@ async function compile(absPath: string): Promise<{ code: string; inputs: string[
     // stage must get the running runtime so its Table is the engine's Table.
     external: ['plumb'],
     sourcemap: 'inline',
+    // The map's `sources` are then relative to the module's own folder, which is where
+    // node resolves them from (the module's filename is the real path): stack traces
+    // name `/…/stages/export.ts:5:9`, not a path doubled up from the working directory.
+    outdir: path.dirname(absPath),
     logLevel: 'silent',
   });
   const code = result.outputFiles[0].text;
@@ -185,6 +189,11 @@ export async function loadUserStage(absPath: string): Promise<StageDef> {
     const where = first?.location ? `${path.resolve(first.location.file)}:${first.location.line}:${first.location.column + 1}` : absPath;
     throw new Error(`${where}: cannot compile user stage: ${first?.text ?? (e as Error).message}`);
   }
+  // Node reads a module's inline source map only when source maps are on at the time it
+  // compiles the module; without this a stage's errors name lines of esbuild's output
+  // (flaky.ts:27:9 for a 6-line file). Every process that loads user stages gets it this
+  // way (CLI, session host, inspect host, library users); it affects stack traces only.
+  process.setSourceMapsEnabled(true);
   let exports: unknown;
   try {
     exports = evaluate(compiled.code, absPath);

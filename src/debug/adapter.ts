@@ -75,6 +75,8 @@ interface Run {
   held: DebugProtocol.Event[] | undefined;
   /** The stage running now (from the host's monitor events), named when the host is stuck. */
   stage?: string;
+  /** Ended without being reported (restart): its run's final run-end still reaches the client. */
+  passRunEnd?: boolean;
 }
 
 export class PlumbDebugSession extends LoggingDebugSession {
@@ -139,7 +141,7 @@ export class PlumbDebugSession extends LoggingDebugSession {
     const next = (args?.arguments as PlumbLaunchArguments | undefined) ?? this.launchArgs;
     if (!next) return this.fail(response, new Error('restart: the session was never launched'));
     try {
-      await this.endRun(false);
+      await this.endRun(false, true);
       await this.startRun(next);
       await this.replayConfiguration();
       this.sendResponse(response);
@@ -181,6 +183,7 @@ export class PlumbDebugSession extends LoggingDebugSession {
     this.functionBps = T.functionBreakpoints(args.breakpoints);
     await this.forward(response, { cmd: 'setFunctionBreakpoints', breakpoints: this.functionBps }, (body) => {
       this.clientBpIds.set('', body.breakpoints.map((b) => this.clientId(b.id)));
+      // Each result names its own file: `prep/scale` lives in the sub-pipeline file.
       return { breakpoints: body.breakpoints.map((b) => this.dapBreakpoint(b, this.launchArgs && this.pipelineFile())) };
     });
   }
@@ -306,8 +309,9 @@ export class PlumbDebugSession extends LoggingDebugSession {
     return this.bpIdToClient.get(hostId) ?? hostId;
   }
 
-  private dapBreakpoint(b: P.BreakpointResult, file: string | undefined): DebugProtocol.Breakpoint {
-    return T.breakpoint({ ...b, id: this.clientId(b.id) }, file, this.coords);
+  /** `fallback`: the file to name when the host did not say (a breakpoint it could not place). */
+  private dapBreakpoint(b: P.BreakpointResult, fallback: string | undefined): DebugProtocol.Breakpoint {
+    return T.breakpoint({ ...b, id: this.clientId(b.id) }, b.file ?? fallback, this.coords);
   }
 
   private pipelineFile(): string {
@@ -364,11 +368,16 @@ export class PlumbDebugSession extends LoggingDebugSession {
     if (this.configurationDone) await client.request({ cmd: 'configurationDone' });
   }
 
-  /** Ends the current host. `report`: tell the client the session is over. */
-  private async endRun(report: boolean): Promise<void> {
+  /**
+   * Ends the current host. `report`: tell the client the session is over. `passRunEnd`:
+   * without reporting, still forward the run's final run-end (a restart: the extension's
+   * views must see the old run end before the new one starts).
+   */
+  private async endRun(report: boolean, passRunEnd = false): Promise<void> {
     const run = this.run;
     if (!run) return;
     run.ending = true;
+    run.passRunEnd = passRunEnd;
     if (!report) run.finished = true;
     await run.client.terminate().catch(() => undefined);
     if (report) this.finish(run, 0);
@@ -376,7 +385,10 @@ export class PlumbDebugSession extends LoggingDebugSession {
   }
 
   private onHostEvent(run: Run, e: P.SessionEvent): void {
-    if (run.finished) return;
+    if (run.finished) {
+      if (run.passRunEnd && e.event === 'monitor' && (e.data as { type?: string } | null)?.type === 'run-end') this.sendEvent(new Event('plumb/monitor', e.data));
+      return;
+    }
     switch (e.event) {
       case 'stopped': {
         run.resuming = false;

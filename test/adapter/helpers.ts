@@ -148,14 +148,35 @@ export async function startAdapterServer(nodeArgs: string[] = []): Promise<{ ser
   return { server, port };
 }
 
-/** initialize → launch → (setup once initialized) → configurationDone. */
-export async function launch(s: Session, args: Record<string, unknown>, setup?: () => Promise<void>): Promise<void> {
-  await s.dc.initializeRequest({ adapterID: 'plumb', linesStartAt1: true, columnsStartAt1: true, pathFormat: 'path' });
+/**
+ * initialize → launch → (setup once initialized) → configurationDone. `client`: more of
+ * what the client says about itself in initialize (e.g. supportsProgressReporting).
+ */
+export async function launch(s: Session, args: Record<string, unknown>, setup?: () => Promise<void>, client: Partial<DebugProtocol.InitializeRequestArguments> = {}): Promise<void> {
+  await s.dc.initializeRequest({ adapterID: 'plumb', linesStartAt1: true, columnsStartAt1: true, pathFormat: 'path', ...client });
   const launched = s.dc.launchRequest(args as DebugProtocol.LaunchRequestArguments);
   await launched;
   await s.next('initialized');
   if (setup) await setup();
   await s.dc.configurationDoneRequest();
+}
+
+/**
+ * Calls `atStop` at every stop of the session (from its first) until it ends
+ * ('terminated'); `atStop` must resume the run. Reads the event log, so a stop that came
+ * before the call is not missed and no waiter is left behind.
+ */
+export async function eachStopUntilEnd(s: Session, atStop: (e: DebugProtocol.StoppedEvent) => Promise<void>, timeoutMs = 20_000): Promise<void> {
+  let from = 0;
+  const isStopOrEnd = (e: DebugProtocol.Event): boolean => e.event === 'stopped' || e.event === 'terminated';
+  for (;;) {
+    await waitFor(() => s.events.all.slice(from).some(isStopOrEnd), timeoutMs, 'a stop or the end of the session');
+    const i = s.events.all.findIndex((e, k) => k >= from && isStopOrEnd(e));
+    from = i + 1;
+    const e = s.events.all[i];
+    if (e.event === 'terminated') return;
+    await atStop(e as DebugProtocol.StoppedEvent);
+  }
 }
 
 export async function topFrame(s: Session): Promise<DebugProtocol.StackFrame> {

@@ -29,14 +29,21 @@ describe('adapter: inspection', () => {
     const params = await vars(s, scopes.get('Params')!.variablesReference);
     assert.equal(byName(params, 'strategy').value, '"median"');
     const input = await vars(s, scopes.get('Input')!.variablesReference);
-    const table = input.find((v) => v.type === 'Table') ?? input.find((v) => v.name === 'shape');
-    assert.ok(table, 'the input table is shown');
-    if (table.type === 'Table') {
-      assert.equal((table as DebugProtocol.Variable & { __vscodeVariableMenuContext?: string }).__vscodeVariableMenuContext, 'plumbTable');
-    }
-    // Imputing x filled its missing values: the Changes scope says so.
+    const table = byName(input, 'input');
+    assert.equal(table.type, 'Table');
+    // The extension's "open table" context-menu action keys on this.
+    assert.equal((table as DebugProtocol.Variable & { __vscodeVariableMenuContext?: string }).__vscodeVariableMenuContext, 'plumbTable');
+    // Imputing x filled its 4 missing values and kept every row: the Changes scope says so.
     const changes = await vars(s, scopes.get('Changes')!.variablesReference);
-    assert.ok(changes.length > 0, 'changes are listed');
+    assert.equal(byName(changes, 'rows').value, '40 → 40');
+    assert.equal(byName(changes, 'rows dropped').value, '0');
+    assert.equal(byName(changes, 'rows added').value, '0');
+    const lost = byName(changes, 'missing lost');
+    assert.ok(lost.variablesReference > 0, `missing lost: ${lost.value}`);
+    const lostByColumn = await vars(s, lost.variablesReference);
+    assert.deepEqual(lostByColumn.map((v) => [v.name, v.value]), [['x', '"4 → 0"']]);
+    const gained = byName(changes, 'missing gained');
+    assert.equal(gained.variablesReference > 0 ? (await vars(s, gained.variablesReference)).length : 0, 0, `missing gained: ${gained.value}`);
   });
 
   it('pages a 1,000,000-row table: variables returns exactly the page asked for', async () => {

@@ -50,7 +50,10 @@ describe('adapter: stepping', () => {
     assert.equal(frames[1].line, loop);
     assert.equal(frames[2].line, lineOf(file, 'training:'));
     assert.equal(frames[3].line, lineOf(file, 'pipeline: basic'));
-    for (const f of frames) assert.equal(f.source?.name, f.source?.path?.endsWith('.ts') ? 'epochs.ts' : 'basic.pipeline.yaml');
+    // Every frame, the epoch's included, points at the pipeline file: that is where a
+    // stage's line is (the stage module has no stop points of its own).
+    for (const f of frames) assert.deepEqual([f.name, f.source?.name, f.source?.path], [f.name, 'basic.pipeline.yaml', file]);
+    assert.equal(frames[0].line, loop, 'an inner step sits at its stage line');
     // Delayed loading: a window of the stack.
     const window = await s.dc.stackTraceRequest({ threadId: 1, startFrame: 1, levels: 2 });
     assert.deepEqual(window.body.stackFrames.map((f) => f.id), [frames[1].id, frames[2].id]);
@@ -80,17 +83,64 @@ describe('adapter: stepping', () => {
     assert.match(frames[0].name, /^(train_loop|finish)\b/);
   });
 
-  it('pause stops a running pipeline', async () => {
+  it('pause stops a running pipeline at the next inner step of the running stage', async () => {
     await launch(s, args({ params: { epochs: 100_000_000 } }));
-    // Give the run a moment to be inside the long stage; pause works wherever it is.
-    await new Promise((r) => setTimeout(r, 200));
+    // Wait until train_loop (a hundred million epochs) is running; pause stops at its next epoch.
+    for (;;) {
+      const e = await s.next('plumb/monitor');
+      const d = e.body as { type?: string; ref?: { stage?: string } };
+      if (d.type === 'stage-start' && d.ref?.stage === 'train_loop') break;
+    }
     await s.dc.pauseRequest({ threadId: 1 });
     const st = await s.nextStop();
     assert.equal(st.body.reason, 'pause');
-    assert.ok((await topFrame(s)).name.length > 0);
+    const frames = (await s.dc.stackTraceRequest({ threadId: 1 })).body.stackFrames;
+    assert.match(frames[0].name, /^epoch\b/, frames.map((f) => f.name).join(' | '));
+    assert.match(frames[1].name, /^train_loop\b/);
+    assert.equal(frames.length, 4);
   });
 
-  it('restartFrame re-runs a stage with a param changed by setVariable', async () => {
+  it('restartFrame on a stage that has run re-runs it with a param changed by setVariable', async () => {
+    await launch(s, args({ stopAfterStage: 'train_loop' }));
+    await s.nextStop();
+    const frame = await topFrame(s);
+    assert.match(frame.name, /^train_loop\b/);
+    const before = await firstRow(s, 'Output');
+    near(before.score, before.x * 2);
+    await setParam(s, frame.id, 'factor', '7');
+    await s.dc.restartFrameRequest({ frameId: frame.id });
+    const stop = await s.nextStop();
+    assert.equal(stop.body.reason, 'restart');
+    const again = await topFrame(s);
+    assert.match(again.name, /^train_loop\b/);
+    const after = await firstRow(s, 'Output');
+    assert.equal(after.x, before.x);
+    near(after.score, after.x * 7);
+  });
+
+  it('restartFrame from an epoch (inner step) abandons the stage and re-runs it with the edited param', async () => {
+    await launch(s, args(), async () => {
+      await s.dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'train_loop' }] });
+    });
+    await s.nextStop();
+    await s.dc.stepInRequest({ threadId: 1 });
+    await s.nextStop();
+    const frames = (await s.dc.stackTraceRequest({ threadId: 1 })).body.stackFrames;
+    assert.match(frames[0].name, /^epoch\b/);
+    // Params belong to the stage frame; the epoch frame is what gets restarted.
+    await setParam(s, frames[1].id, 'factor', '7');
+    await s.dc.restartFrameRequest({ frameId: frames[0].id });
+    const stop = await s.nextStop();
+    assert.equal(stop.body.reason, 'restart');
+    const after = (await s.dc.stackTraceRequest({ threadId: 1 })).body.stackFrames;
+    assert.match(after[0].name, /^train_loop\b/, 'stopped after the re-run stage, not at an epoch');
+    const row = await firstRow(s, 'Output');
+    near(row.score, row.x * 7);
+  });
+
+  // Stopped *before* train_loop, restartFrame runs it (once) with the edited param; the
+  // re-run of a stage that already ran is checked by the two tests above.
+  it('restartFrame before a stage (after stepBack) runs it with a param changed by setVariable', async () => {
     await launch(s, args(), async () => {
       await s.dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'finish' }] });
     });
@@ -142,10 +192,19 @@ describe('adapter: stepping', () => {
   });
 });
 
-async function firstRow(s: Session): Promise<Record<string, number>> {
+async function setParam(s: Session, frameId: number, name: string, value: string): Promise<void> {
+  const scopes = await scopesByName(s, frameId);
+  const params = scopes.get('Params');
+  assert.ok(params, `scopes: ${[...scopes.keys()].join(', ')}`);
+  const set = await s.dc.setVariableRequest({ variablesReference: params.variablesReference, name, value });
+  assert.equal(set.body.value, value);
+}
+
+/** x and score of the first row of the top frame's Input (or Output) table. */
+async function firstRow(s: Session, scopeName: 'Input' | 'Output' = 'Input'): Promise<Record<string, number>> {
   const frame = await topFrame(s);
   const scopes = await scopesByName(s, frame.id);
-  const input = scopes.get('Input');
+  const input = scopes.get(scopeName);
   assert.ok(input, `scopes: ${[...scopes.keys()].join(', ')}`);
   const rows = await tableRows(s, input.variablesReference);
   const row = (await vars(s, rows.variablesReference, { start: 0, count: 1 }))[0];

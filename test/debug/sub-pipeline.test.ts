@@ -108,3 +108,22 @@ test('stopAfterStage with a group name (a CodeLens on an including stage) stops 
     ws.cleanup();
   }
 });
+
+test('breakpoints sent before start are placed at start, each "changed" event naming its own file', async () => {
+  const ws = workspace(TWICE);
+  const sub = ws.write('shared/prep.pipeline.yaml', PREP);
+  const s = await Session.open();
+  try {
+    const early = await s.client.request({ cmd: 'setFunctionBreakpoints', breakpoints: [{ name: 'a/scale' }, { name: 'b' }] });
+    assert.deepEqual(early.breakpoints.map((b) => b.verified), [false, false], 'not placed before the pipeline is loaded');
+    await s.client.request({ cmd: 'start', config: { pipeline: ws.file } });
+    const changed = s.events.filter((e): e is Extract<typeof e, { event: 'breakpoint' }> => e.event === 'breakpoint').map((e) => e.breakpoint);
+    assert.deepEqual(changed.map((b) => [b.verified, b.file, b.line]), [
+      [true, sub, lineOf(PREP, 'stage: scale')],
+      [true, ws.file, lineOf(TWICE, 'stage: b')],
+    ]);
+  } finally {
+    await s.close();
+    ws.cleanup();
+  }
+});
