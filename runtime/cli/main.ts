@@ -124,6 +124,12 @@ if (require.main === module) {
   // `plumb run` runs in a child process watched from here (see supervise.ts), so a
   // stage stuck in a synchronous loop or out of memory is still reported and stopped.
   const supervised = !isSupervisedChild() && supervisable(argv);
+  // A run whose supervising `plumb` was killed (kill -9, a CI job cancelled) has nobody to
+  // report to and nobody to stop it: it stops itself rather than run on as an orphan.
+  if (isSupervisedChild()) process.on('disconnect', () => {
+    process.stderr.write('plumb: the supervising plumb process is gone; stopping the run\n');
+    process.exit(EXIT.interrupted);
+  });
   (supervised ? superviseRun(argv, supervised, process.argv[1]) : main(argv, out)).then(
     (code) => exitWhenFlushed(code),
     (e) => {

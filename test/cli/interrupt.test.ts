@@ -82,3 +82,49 @@ test('a reader that closes stdout early (plumb stages | head) ends plumb quietly
   assert.equal(r.stderr, '', 'nothing on stderr');
   assert.equal(r.code, 0);
 });
+
+/** Live processes whose command line has `needle` and whose environment has `tag`. */
+function tagged(needle: string, tag: string): number[] {
+  const read = (f: string): string => {
+    try {
+      return fs.readFileSync(f, 'latin1');
+    } catch {
+      return '';
+    }
+  };
+  return fs
+    .readdirSync('/proc')
+    .filter((e) => /^\d+$/.test(e) && read(`/proc/${e}/cmdline`).includes(needle) && read(`/proc/${e}/environ`).split('\0').includes(tag))
+    .filter((e) => !/\) Z /.test(read(`/proc/${e}/stat`)))
+    .map(Number);
+}
+
+test('a run whose supervising plumb is killed -9 stops itself instead of running on as an orphan', { timeout: 60_000 }, async () => {
+  const dir = fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'plumb-orphan-'));
+  const tag = `PLUMB_ORPHAN_TAG=${process.pid}-${Date.now()}`;
+  try {
+    fs.writeFileSync(path.join(dir, 'd.csv'), 'x,y\n1,2\n3,4\n');
+    fs.copyFileSync(path.resolve(__dirname, '../fault/fixtures/stages/hang-async-timer.js'), path.join(dir, 'hang.js'));
+    fs.writeFileSync(path.join(dir, 'p.pipeline.yaml'), 'pipeline: p\ndata: { train: d.csv }\ntraining:\n  - stage: stuck\n    uses: ./hang.js\n');
+    const [k, v] = tag.split('=');
+    const plumb = spawn(process.execPath, [CLI, 'run', 'p.pipeline.yaml'], { cwd: dir, stdio: 'ignore', env: { ...process.env, [k]: v } });
+    // Wait until the run process (the supervised child) exists, then kill its supervisor.
+    let child: number[] = [];
+    for (let i = 0; i < 300 && child.length === 0; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      child = tagged('cli.js', tag).filter((p) => p !== plumb.pid);
+    }
+    assert.equal(child.length, 1, 'the supervised run process started');
+    await new Promise((r) => setTimeout(r, 500)); // the stage is running by now
+    plumb.kill('SIGKILL');
+    let left = child;
+    for (let i = 0; i < 100 && left.length; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      left = tagged('cli.js', tag);
+    }
+    for (const p of left) process.kill(p, 'SIGKILL');
+    assert.deepEqual(left, [], 'no run process is left 5 s after its supervisor died');
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
