@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { loadPipeline } from '../spec';
+import { loadPipeline, resolveStopAfter } from '../spec';
 import type { PipelineSpec, StageSpec } from '../spec/types';
 import { checkParams } from '../spec/check-with';
 import { runPipeline, resolveStages } from '../engine/run';
@@ -180,12 +180,12 @@ export class DebugSession {
     this.groups = this.runSpecs.map((s) => s.parents?.at(-1)?.name ?? '');
     this.defs = await resolveStages(this.runSpecs);
     if (config.stopAfterStage !== undefined) {
-      // A sub-pipeline group's name (an including stage, e.g. from a CodeLens) means its last stage.
-      const group = `${config.stopAfterStage}/`;
-      let i = this.runSpecs.findIndex((s) => s.name === config.stopAfterStage);
-      if (i < 0) for (let j = 0; j < this.runSpecs.length; j++) if (this.runSpecs[j].name.startsWith(group)) i = j;
-      if (i < 0) throw new Error(`stopAfterStage: no stage '${config.stopAfterStage}' runs in ${mode} mode (stages: ${this.runSpecs.map((s) => s.name).join(', ')})`);
-      this.stopAfterIndex = i;
+      // Same names as `plumb run --stop-after`: a stage, or a sub-pipeline stage (its last stage).
+      try {
+        this.stopAfterIndex = resolveStopAfter(this.runSpecs, config.stopAfterStage, mode).index;
+      } catch (e) {
+        throw new Error(`stopAfterStage: ${(e as Error).message}`);
+      }
     }
     this.spec = spec;
     this.config = { ...config, mode, pipeline: file };

@@ -171,3 +171,17 @@ test('noDebug runs through breakpoints and still reports monitor and output even
     ws.cleanup();
   }
 });
+
+test('stopAfterStage: an unknown name is refused with the closest name and the stages that run (as plumb run --stop-after)', async () => {
+  const ws = workspace();
+  const s = await Session.open();
+  try {
+    await assert.rejects(
+      s.client.request({ cmd: 'start', config: { pipeline: ws.file, stopAfterStage: 'fitt' } }),
+      /stopAfterStage: no stage 'fitt' runs in train mode \(did you mean 'fit'\?\) \(stages: impute, scale, .*fit/,
+    );
+  } finally {
+    await s.close();
+    ws.cleanup();
+  }
+});
