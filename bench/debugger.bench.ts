@@ -3,9 +3,13 @@
 //   - step round trip: `next` request → `stopped` event, over many cheap stages
 //     (reference: a raw DAP round trip, the `threads` request, which never reaches the host);
 //   - `variables` for a page of 100 rows of a 1k-, 1M- and 10M-row table (reference: 1k);
+//   - inspecting columns of a 1k- and a 10M-row table (reference: 1k): evaluating
+//     `input.<col>.mean` / `.p50` before the table is shown (the full computation), then
+//     expanding a column (its summary: missing, mean, std, min, max, quartiles, distinct,
+//     top values) right after listing the columns and after a pause (background summaries);
 //   - launch → first `stopped` with stopOnEntry, a fresh adapter each time
 //     (reference: starting and ending a bare `node` process).
-//   node --import tsx bench/debugger.bench.ts [--quick]     (run `npm run build` first)
+//   node --import tsx bench/debugger.bench.ts [--quick] [--stats-only]    (run `npm run build` first)
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -23,6 +27,11 @@ const STEPS = quick ? 50 : 250;
 const TABLE_SIZES = quick ? [1_000, 100_000, 1_000_000] : [1_000, 1_000_000, 10_000_000];
 const PAGES = quick ? 30 : 200;
 const LAUNCHES = quick ? 3 : 10;
+const STATS_SIZES = quick ? [1_000, 1_000_000] : [1_000, 10_000_000];
+/** Launches per size for column statistics; each gives one or two cold columns per measure. */
+const STATS_LAUNCHES = quick ? 2 : 5;
+/** The columns of the statistics table: two per measure, of different shapes. */
+const STATS_COLUMNS = ['sorted', 'noise', 'wide', 'few', 'gauss', 'holes'];
 
 /** A client that remembers every event, so a wait never misses one already sent. */
 class Client {
@@ -152,6 +161,136 @@ async function variablesResults(dir: string): Promise<Result[]> {
   return out;
 }
 
+/** A pipeline whose `look` stage sees `rows` rows of STATS_COLUMNS, each a different shape. */
+function statsPipeline(dir: string, rows: number): string {
+  fs.writeFileSync(
+    path.join(dir, 'stages', 'columns.ts'),
+    `import { numberColumn, Table } from 'plumb';
+export default function columns(): Table {
+  const n = ${rows};
+  let seed = 42;
+  const rnd = () => (seed = (seed * 48271) % 2147483647) / 2147483647;
+  const cols = ${JSON.stringify(STATS_COLUMNS)}.map(() => new Float64Array(n));
+  for (let r = 0; r < n; r++) {
+    cols[0][r] = r / 2;                                          // sorted, all distinct
+    cols[1][r] = rnd();                                          // uniform noise
+    cols[2][r] = (rnd() - 0.5) * 1e9;                            // wide range
+    cols[3][r] = Math.floor(rnd() * 100) / 4;                    // 100 distinct values
+    cols[4][r] = rnd() + rnd() + rnd() - 1.5;                    // bell-shaped
+    cols[5][r] = r % 100 === 0 ? NaN : rnd() * 1000;             // 1% missing
+  }
+  return new Table(cols.map((v, k) => numberColumn(${JSON.stringify(STATS_COLUMNS)}[k], v)));
+}
+`,
+  );
+  const file = path.join(dir, 'columns.pipeline.yaml');
+  fs.writeFileSync(file, `pipeline: columns\ndata:\n  train: data/small.csv\ntraining:\n  - stage: make\n    uses: ./stages/columns.ts\n  - stage: look\n    uses: ./stages/pass.ts\n`);
+  return file;
+}
+
+interface StatsTimes {
+  /** Expanding a column right after listing the columns (the background summaries have not reached it). */
+  expand: number[];
+  /** Expanding a column after a pause of PAUSE_MS following the listing (as a person picks one). */
+  paused: number[];
+  /** Evaluating a statistic before the table was ever shown (no background work: the full computation). */
+  mean: number[];
+  p50: number[];
+  /** Expanding a column already summarised (the cache). */
+  again: number[];
+}
+
+/** Between listing a table's columns and expanding one, for the "after a pause" measure. */
+const PAUSE_MS = 1000;
+
+/** Cold column expansion and evaluation latencies at one table size. */
+async function statsLatency(dir: string, rows: number): Promise<StatsTimes> {
+  const file = statsPipeline(dir, rows);
+  const out: StatsTimes = { expand: [], paused: [], mean: [], p50: [], again: [] };
+  for (let l = 0; l < STATS_LAUNCHES; l++) {
+    const c = new Client();
+    await c.launch({ pipeline: file, store: path.join(dir, '.plumb') }, async () => {
+      await c.dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'look' }] });
+    });
+    await c.next('stopped');
+    const frameId = await c.frameId();
+    const time = async (into: number[], f: () => Promise<unknown>): Promise<void> => {
+      const t0 = performance.now();
+      await f();
+      into.push(performance.now() - t0);
+    };
+    const evaluate = async (into: number[], expression: string): Promise<void> =>
+      time(into, async () => {
+        const r = await c.dc.evaluateRequest({ expression, frameId, context: 'hover' });
+        if (!Number.isFinite(Number(r.body.result))) throw new Error(`${expression} gave ${r.body.result}`);
+      });
+    // Statistics evaluated before the table is shown: nothing has started them, so each
+    // sample pays the whole computation (two columns per measure, each new to the session).
+    for (const name of STATS_COLUMNS.slice(2, 4)) await evaluate(out.mean, `input.${name}.mean`);
+    for (const name of STATS_COLUMNS.slice(4, 6)) await evaluate(out.p50, `input.${name}.p50`);
+    // Showing the table starts the background summaries of the two columns left.
+    const scopes = (await c.dc.scopesRequest({ frameId })).body.scopes;
+    let top = (await c.dc.variablesRequest({ variablesReference: scopes.find((s) => s.name === 'Input')!.variablesReference })).body.variables;
+    const table = top.find((v) => v.type === 'Table');
+    if (table) top = (await c.dc.variablesRequest({ variablesReference: table.variablesReference })).body.variables;
+    const cols = (await c.dc.variablesRequest({ variablesReference: top.find((v) => v.name === 'columns')!.variablesReference })).body.variables;
+    const expand = async (into: number[], name: string): Promise<number> => {
+      const ref = cols.find((v) => v.name === name)!.variablesReference;
+      await time(into, async () => {
+        const kids = (await c.dc.variablesRequest({ variablesReference: ref })).body.variables;
+        if (!kids.some((k) => k.name === 'p50')) throw new Error(`column ${name} expanded without p50: ${JSON.stringify(kids)}`);
+      });
+      return ref;
+    };
+    // At once: the last column in the background queue (not reached yet), so this waits
+    // for the step under way and then summarises that one column.
+    const first = await expand(out.expand, STATS_COLUMNS[1]);
+    await new Promise((resolve) => setTimeout(resolve, PAUSE_MS));
+    await expand(out.paused, STATS_COLUMNS[0]);
+    for (let i = 0; i < 5; i++) await time(out.again, () => c.dc.variablesRequest({ variablesReference: first }));
+    await c.dc.stop();
+  }
+  return out;
+}
+
+async function statsResults(dir: string): Promise<Result[]> {
+  const measured = [];
+  for (const rows of STATS_SIZES) measured.push({ rows, t: await statsLatency(dir, rows) });
+  const base = measured[0];
+  const out: Result[] = [];
+  const measures: [keyof StatsTimes, string][] = [
+    ['expand', 'expand a column right after listing the columns (first time)'],
+    ['paused', `expand a column ${PAUSE_MS} ms after listing the columns (first time)`],
+    ['mean', 'evaluate input.<col>.mean before the table is shown (first time)'],
+    ['p50', 'evaluate input.<col>.p50 before the table is shown (first time)'],
+    ['again', 'expand a column again (cached)'],
+  ];
+  for (const [key, what] of measures) {
+    for (const m of measured) {
+      const name = sizeName(m.rows);
+      const p50 = median(m.t[key]);
+      const p95 = percentile(m.t[key], 95);
+      const b50 = median(base.t[key]);
+      out.push({
+        id: `stats-${key}-${name}-p50`,
+        label: `${what}, ${name}-row table, p50 of ${m.t[key].length}`,
+        value: round(p50),
+        unit: 'ms',
+        goal: '< 20 ms and flat',
+        met: p50 < 20 && p50 <= Math.max(3 * b50, b50 + 2),
+        reference: { label: `${sizeName(base.rows)}-row table p50`, value: round(b50), unit: 'ms' },
+        ratio: round(p50 / b50, 2),
+      });
+      out.push({ id: `stats-${key}-${name}-p95`, label: `${what}, ${name}-row table, p95`, value: round(p95), unit: 'ms', goal: '< 20 ms', met: p95 < 20 });
+    }
+  }
+  return out;
+}
+
+function sizeName(rows: number): string {
+  return rows >= 1e6 ? `${rows / 1e6}M` : `${rows / 1e3}k`;
+}
+
 async function launchToStop(dir: string): Promise<Result[]> {
   const times: number[] = [];
   for (let i = 0; i < LAUNCHES; i++) {
@@ -192,11 +331,15 @@ async function main(): Promise<void> {
   if (!fs.existsSync(ADAPTER)) throw new Error(`${ADAPTER} is missing: run \`npm run build\` first`);
   const ws = workspace();
   try {
-    const results = [...(await stepRoundTrip(ws.dir)), ...(await variablesResults(ws.dir)), ...(await launchToStop(ws.dir))];
+    const only = process.argv.includes('--stats-only');
+    const results = only
+      ? await statsResults(ws.dir)
+      : [...(await stepRoundTrip(ws.dir)), ...(await variablesResults(ws.dir)), ...(await statsResults(ws.dir)), ...(await launchToStop(ws.dir))];
     finish('debugger', results, [
       'Measured end to end through the built adapter and session host over stdio DAP, as VS Code would drive them.',
       `Step round trip: ${STEPS} \`next\` requests on a pipeline of ${STEPS + 1} identity stages; time from sending the request to receiving the \`stopped\` event.`,
       `variables: ${PAGES} pages of 100 rows at pseudo-random offsets of one table per size; "flat" means the p50 stays within 3× (or +2 ms) of the 1k case.`,
+      `Column statistics: ${STATS_LAUNCHES} launches per size, each stopping before a stage whose input has ${STATS_COLUMNS.length} number columns (sorted, noise, wide range, 100 distinct values, bell-shaped, 1% missing). First \`input.<col>.mean\` / \`.p50\` on two columns each, before the table is shown, so no background work has started them: the full computation. Then the Input table is shown (which starts summarising its columns in the background) and its columns listed; "right after listing" expands at once the column the background reaches last; "after ${PAUSE_MS} ms" expands the other one after that pause. "Again" re-expands an expanded column (served from the cache).`,
       'Launch: from the launch request to the first stopped event, including the initialized → configurationDone exchange; the adapter process is already running.',
     ]);
   } finally {

@@ -7,13 +7,22 @@
 // over one host function. So `input.constructor.constructor('return process')()` and
 // the like find only the context's own Function: no `process`, no `require`.
 // Tables are never copied: `input.rows`, `input.x.mean` or `input.x[3]` each ask the
-// host for one number.
+// host for one number. Statistics are exact and computed outside the time limit: when an
+// expression reads one not yet computed, the host says so, the expression is abandoned,
+// the statistic is computed (and cached for the session), and the expression runs again.
+// So an expression that reads new statistics may run more than once; one that changes
+// the context's globals (`n = (n || 0) + 1`) can see that.
 import { createContext, Script, type Context } from 'node:vm';
 import type { Table } from '../table/table';
 import { cellOf, columnLength } from '../table/table';
-import type { TableCache } from './table-view';
+import { isSampled, type TableCache } from './table-view';
 
 export const EVAL_TIMEOUT_MS = 500;
+
+/** The host's answer when a statistic is not computed yet (not JSON, so never a value). */
+const PENDING = '\u0000pending';
+/** Reruns allowed for one evaluation: one per statistic computed on the way. */
+const MAX_RERUNS = 1000;
 
 /** What an expression can see. Plain data is copied lazily (on first use of a name). */
 export interface ExprScope {
@@ -30,10 +39,15 @@ export type Described =
   | { kind: 'value'; type: string; text: string }
   | { kind: 'json'; type: string; json: string };
 
-const BOOTSTRAP = String.raw`(function (host, globalNames, tableNames) {
+const BOOTSTRAP = String.raw`(function (host, globalNames, tableNames, pending) {
   'use strict';
-  const parse = JSON.parse, stringify = JSON.stringify;
-  const call = (...args) => { const r = host(stringify(args)); return r === undefined ? undefined : parse(r); };
+  const parse = JSON.parse, stringify = JSON.stringify, Err = Error;
+  const call = (...args) => {
+    const r = host(stringify(args));
+    // Thrown from here, so the error is the context's own object, not one of the host's.
+    if (r === pending) throw new Err('statistics are being computed; the expression will run again');
+    return r === undefined ? undefined : parse(r);
+  };
   const views = new WeakMap();
   const STATS = ['mean', 'std', 'min', 'max', 'missing', 'distinct', 'p25', 'p50', 'p75', 'top'];
   function viewProxy(keys, get) {
@@ -130,6 +144,8 @@ interface Tools {
 export class ExpressionContext {
   private ctx?: Context;
   private tools?: Tools;
+  /** Work the last run asked for outside the time limit. */
+  private pending?: () => void;
 
   constructor(
     private readonly scope: ExprScope,
@@ -140,7 +156,25 @@ export class ExpressionContext {
   private run(expr: string): unknown {
     this.init();
     const script = new Script(expr, { filename: 'expression' });
-    return script.runInContext(this.ctx!, { timeout: EVAL_TIMEOUT_MS, breakOnSigint: false });
+    for (let reruns = 0; ; reruns++) {
+      this.pending = undefined;
+      let value: unknown;
+      let error: unknown;
+      let failed = false;
+      try {
+        value = script.runInContext(this.ctx!, { timeout: EVAL_TIMEOUT_MS, breakOnSigint: false });
+      } catch (e) {
+        failed = true;
+        error = e;
+      }
+      const work = this.pending as (() => void) | undefined;
+      if (work === undefined) {
+        if (failed) throw error;
+        return value;
+      }
+      if (reruns >= MAX_RERUNS) throw new Error(`expression reads more than ${MAX_RERUNS} column statistics`);
+      work(); // the statistic, computed without the expression's time limit
+    }
   }
 
   evaluate(expr: string): Described {
@@ -178,12 +212,14 @@ export class ExpressionContext {
       host: (args: string) => string | undefined,
       globalNames: unknown,
       tableNames: unknown,
+      pending: string,
     ) => Tools;
     const names = new Script('(n) => JSON.parse(n)').runInContext(ctx) as (n: string) => unknown;
     this.tools = boot(
       (args) => this.host(JSON.parse(args) as unknown[]),
       names(JSON.stringify(Object.keys(this.scope.values))),
       names(JSON.stringify([...this.scope.tables.keys()])),
+      PENDING,
     );
     this.ctx = ctx;
   }
@@ -202,8 +238,18 @@ export class ExpressionContext {
       return i >= 0 && i < columnLength(col) ? toJson(cellOf(col, i)) : undefined;
     }
     if (op === 'stat') {
-      const s = this.cache.summary(col);
       const k = String(c);
+      if (!this.cache.has(col, false)) {
+        this.pending = () => this.cache.summary(col);
+        return PENDING;
+      }
+      // distinct and top need the exact summary where the fast one only sampled them.
+      const exact = (k === 'distinct' || k === 'top') && isSampled(this.cache.summary(col));
+      if (exact && !this.cache.has(col, true)) {
+        this.pending = () => this.cache.exactSummary(col);
+        return PENDING;
+      }
+      const s = exact ? this.cache.exactSummary(col) : this.cache.summary(col);
       const v = k === 'p25' || k === 'p50' || k === 'p75' ? s.quantiles?.[k] : k === 'top' ? s.top : (s as unknown as Record<string, unknown>)[k];
       return toJson(v);
     }
