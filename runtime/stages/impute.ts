@@ -18,6 +18,7 @@ import {
   stringListParam,
 } from './common';
 import type { FittedStage, StageContext, StageDef } from './types';
+import { selectKth } from '../table/select-kth';
 
 export type ImputeStrategy = 'mean' | 'median' | 'most_frequent' | 'constant';
 
@@ -84,7 +85,7 @@ export function nanMedian(c: NumberColumn, scratch?: Float64Array): number {
 function middleOf(a: Float64Array, below: number, n = a.length): number {
   if (n === 0) return NaN;
   const hi = (n >> 1) - below;
-  select(a, hi);
+  selectKth(a, hi);
   if (n % 2 === 1) return a[hi];
   // After selecting, a[0..hi) holds the smaller values: its maximum is the lower middle value.
   let lo = a[0];
@@ -141,36 +142,6 @@ function sampledMedian(c: NumberColumn, scratch?: Float64Array): number {
   // The middle ranks (present-1)>>1 and present>>1 must both be among the gathered.
   if (below <= (present - 1) >> 1 && present >> 1 < below + k) return middleOf(out.subarray(0, k), below, present);
   return middleOf(presentValues(c, out), 0);
-}
-
-/** Quickselect (Hoare partition, median-of-three): puts the k-th smallest value at a[k]. O(n) average. */
-function select(a: Float64Array, k: number): void {
-  let left = 0;
-  let right = a.length - 1;
-  while (right > left) {
-    const mid = (left + right) >>> 1;
-    // Median of three as pivot guards against sorted input.
-    const x = a[left];
-    const y = a[mid];
-    const z = a[right];
-    const pivot = x < y ? (y < z ? y : x < z ? z : x) : x < z ? x : y < z ? z : y;
-    let i = left;
-    let j = right;
-    while (i <= j) {
-      while (a[i] < pivot) i++;
-      while (a[j] > pivot) j--;
-      if (i <= j) {
-        const t = a[i];
-        a[i] = a[j];
-        a[j] = t;
-        i++;
-        j--;
-      }
-    }
-    if (k <= j) right = j;
-    else if (k >= i) left = i;
-    else return;
-  }
 }
 
 /**

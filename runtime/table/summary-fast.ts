@@ -15,6 +15,7 @@
 // summarised by summarizeColumn itself. Category columns are exact always (code counts).
 import { numpyLerp, summarizeColumn, type ColumnSummary, type SummaryOptions, type TopValue } from './summary';
 import type { Column, NumberColumn } from './table';
+import { selectKth } from './select-kth';
 
 export interface FastSummaryOptions extends SummaryOptions {
   /** Up to this many rows, summarise exactly with summarizeColumn. Default 50,000. */
@@ -368,32 +369,6 @@ function rankValue(a: Float64Array, r: number): number {
   let below = 0;
   for (let i = 0; i < a.length; i++) if (a[i] < 0 || (a[i] === 0 && 1 / a[i] < 0)) below++;
   return r < below ? -0 : 0;
-}
-
-/** Quickselect (median-of-three pivot): afterwards a[k] is the k-th smallest. */
-function selectKth(a: Float64Array, k: number): void {
-  let left = 0;
-  let right = a.length - 1;
-  while (left < right) {
-    const x = a[left];
-    const y = a[(left + right) >>> 1];
-    const z = a[right];
-    const pivot = x < y ? (y < z ? y : x < z ? z : x) : x < z ? x : y < z ? z : y;
-    let i = left;
-    let j = right;
-    while (i <= j) {
-      while (a[i] < pivot) i++;
-      while (a[j] > pivot) j--;
-      if (i <= j) {
-        const t = a[i];
-        a[i++] = a[j];
-        a[j--] = t;
-      }
-    }
-    if (k <= j) right = j;
-    else if (k >= i) left = i;
-    else return;
-  }
 }
 
 function quantileOfSorted(sorted: Float64Array, q: number): number {
