@@ -1,6 +1,6 @@
 // `plumb run`: trains or serves a pipeline with live progress, Ctrl-C cancels cleanly.
 import * as path from 'node:path';
-import { runPipeline } from '../engine/run';
+import { runPipeline, StageFailure } from '../engine/run';
 import { resolveStopAfter, runStages } from '../spec';
 import { writeTable } from '../table/io';
 import { UsageError, type CliArgs } from './args';
@@ -79,6 +79,10 @@ export async function runCommand(args: CliArgs, out: Out): Promise<number> {
       .filter(([k]) => k !== 'loss')
       .map(([k, v]) => `${k} ${Number.isInteger(v) ? v : v.toFixed(4)}`);
     if (m.length) out.err(`metrics: ${m.join(' · ')}\n`);
+  } else if (result.status === 'cancelled') {
+    const ref = result.error instanceof StageFailure ? result.error.ref : undefined;
+    const where = ref ? `stage '${ref.stage}' (${ref.uses}, line ${ref.line}) was cancelled` : 'the run was cancelled';
+    out.err(`plumb: interrupted: ${where}; no version saved\n`);
   } else if (result.error) {
     out.err(`plumb: ${result.error.message}\n`);
   }
