@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { loadPipeline, resolveStopAfter } from '../spec';
+import { loadPipeline, resolveStopAfter, runStages } from '../spec';
 import type { PipelineSpec, StageSpec } from '../spec/types';
 import { checkParams } from '../spec/check-with';
 import { runPipeline, resolveStages } from '../engine/run';
@@ -174,8 +174,7 @@ export class DebugSession {
     }
     this.text = await readFile(file, 'utf8');
     this.texts = await readIncludedTexts(spec, this.text);
-    const sections = mode === 'train' ? (['feature', 'training'] as const) : (['feature', 'inference'] as const);
-    this.runSpecs = sections.flatMap((s) => spec[s]);
+    this.runSpecs = runStages(spec, mode);
     this.sections = this.runSpecs.map((s) => s.section);
     this.groups = this.runSpecs.map((s) => s.parents?.at(-1)?.name ?? '');
     this.defs = await resolveStages(this.runSpecs);

@@ -13,6 +13,7 @@ import type { Json, Mode, StageDef } from '../stages/types';
 import { builtinStages } from '../stages/registry';
 import { loadUserStage } from '../stages/user';
 import type { PipelineSpec, StageSpec } from '../spec/types';
+import { runStages } from '../spec/stop-after';
 import { runWithRetryEager, attemptsOf, isThenable, type AttemptRecord, type RetryResult } from '../retry';
 import { Monitor } from '../monitor';
 import type { RunRecord } from '../monitor';
@@ -138,8 +139,7 @@ export async function runPipeline(spec: PipelineSpec, opts: RunOptions = {}): Pr
   const clock = (): number => epochAt(performance.now());
 
   const state: RunState = { runId, mode, model: undefined, tables: new Map(), states: {}, metrics: {}, reports: {} };
-  const sections: Section[] = mode === 'train' ? ['feature', 'training'] : ['feature', 'inference'];
-  const specs = spec[sections[0]].concat(spec[sections[1]]);
+  const specs = runStages(spec, mode);
   const refs: StageRef[] = specs.map((s, index) => ({
     stage: s.name,
     uses: s.uses,

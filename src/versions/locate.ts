@@ -2,6 +2,7 @@
 // stage loading), so the tree can be filled in any workspace, trusted or not.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { isSubPipelineRef } from '../../runtime/spec/include';
 import { interpolateString } from '../../runtime/spec/interpolate';
 import { parsePipelineText } from '../../runtime/spec/parse';
 import { outlinePipeline } from '../editor/outline';
@@ -15,8 +16,6 @@ export interface PipelineLocation {
   /** Every file is a sub-pipeline some other located file includes (`uses: ./x.pipeline.yaml`). */
   includedOnly?: boolean;
 }
-
-const SUB_PIPELINE = /\.pipeline\.ya?ml$/;
 
 /**
  * Groups files by (store, name). `storeSetting` (the `plumb.store` setting, relative to
@@ -34,7 +33,7 @@ export async function locatePipelines(files: string[], opts: { storeSetting?: st
     }
     const outline = outlinePipeline(text);
     const dir = path.dirname(file);
-    for (const st of outline.stages) if (st.uses && SUB_PIPELINE.test(st.uses)) included.add(path.resolve(dir, st.uses));
+    for (const st of outline.stages) if (st.uses && isSubPipelineRef(st.uses)) included.add(path.resolve(dir, st.uses));
     if (!outline.name) continue;
     const store = opts.storeSetting
       ? path.resolve(opts.baseDir ?? dir, opts.storeSetting)
