@@ -14,7 +14,7 @@ import * as path from 'node:path';
 import { build } from 'esbuild';
 import { chromium, type Browser } from 'playwright-core';
 import type { RunRecord, StageRecord } from '../runtime/monitor/record';
-import type { Section } from '../runtime/engine/events';
+import type { Section } from '../runtime/vocabulary';
 import { metricsHtml } from '../src/metrics/html';
 import { historyMessage as hostHistoryMessage, type HostMessage, type VersionPoint } from '../src/metrics/messages';
 import { DATA_DIR, finish, median, percentile, quick, round, type Result } from './lib';

@@ -8,6 +8,7 @@ export { runPipeline, resolveStages, newRunId, StageFailure } from './engine/run
 export type { RunOptions, RunResult } from './engine/run';
 export type * from './engine/controller';
 export type * from './engine/events';
+export * from './vocabulary';
 
 export * from './table';
 export type * from './stages/types';

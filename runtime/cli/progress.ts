@@ -1,7 +1,8 @@
 // Shows a run as it happens. On a terminal: one live line with a progress bar for the
 // running stage, replaced by a result line when it ends. When piped: only result lines,
 // so CI logs stay readable. Writes to stderr, keeping stdout for --out/--json data.
-import type { EngineEvent, StageRef } from '../engine/events';
+import type { EngineEvent } from '../engine/events';
+import type { StageRef } from '../vocabulary';
 import { formatDuration, formatRows } from '../monitor';
 
 export interface ProgressOptions {

@@ -2,6 +2,7 @@
 import * as path from 'node:path';
 import { loadPipeline } from '../spec';
 import type { PipelineSpec } from '../spec/types';
+import type { Mode } from '../vocabulary';
 import { Store } from '../store';
 import { UsageError, type CliArgs } from './args';
 
@@ -16,7 +17,7 @@ export interface Out {
  */
 export async function loadSpec(
   args: CliArgs,
-  opts: { checkData?: boolean; mode?: 'train' | 'inference'; loadModules?: boolean } = {},
+  opts: { checkData?: boolean; mode?: Mode; loadModules?: boolean } = {},
 ): Promise<{ spec: PipelineSpec; store: Store }> {
   const f = args.positionals[0];
   if (!f) throw new UsageError(`'plumb ${args.command}' needs a pipeline file`);

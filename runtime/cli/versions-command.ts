@@ -3,7 +3,7 @@ import { UsageError, type CliArgs } from './args';
 import { EXIT } from './args';
 import { loadSpec, json, type Out } from './shared';
 import type { LoadedVersion, VersionDiff } from '../store';
-import type { Json } from '../stages/types';
+import type { Json } from '../vocabulary';
 
 export async function versionsCommand(args: CliArgs, out: Out): Promise<number> {
   const { spec, store } = await loadSpec(args);

@@ -8,6 +8,7 @@
 import * as path from 'node:path';
 import { Script } from 'node:vm';
 import type { SourceRange } from '../errors';
+import { isSection } from '../vocabulary';
 import type { PipelineSpec, StageSpec } from '../spec/types';
 import type { BreakpointResult, FunctionBreakpoint, SourceBreakpoint } from './protocol';
 
@@ -203,7 +204,7 @@ export class BreakpointTable {
       // A stage's full name; a section (its first stage in this mode); a sub-pipeline group (its first stage).
       const stage =
         all.find((s) => s.name === name) ??
-        (['feature', 'training', 'inference'].includes(name) ? all.find((s) => s.section === name && this.runStages.has(s.name)) : undefined) ??
+        (isSection(name) ? all.find((s) => s.section === name && this.runStages.has(s.name)) : undefined) ??
         all.find((s) => s.name.startsWith(`${name}/`));
       if (!stage) {
         const known = all.map((s) => s.name).join(', ');

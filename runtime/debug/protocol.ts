@@ -9,7 +9,7 @@
 // Transport: newline-free JSON messages over the child's IPC channel (child_process.fork).
 // Every request gets exactly one response with the same `seq`.
 
-export type Mode = 'train' | 'inference';
+import type { Mode } from '../vocabulary';
 
 export interface LaunchConfig {
   /** Absolute path of the *.pipeline.yaml file. */

@@ -26,6 +26,7 @@ import { childPath, formatScalar, preview, recordChildren, valueVariable, type V
 import { ExpressionContext, type Described, type ExprScope } from './expressions';
 import { complete } from './completions';
 import { Throttle } from './throttle';
+import { SECTIONS } from '../vocabulary';
 
 const PIPELINE_FRAME = 1;
 const SECTION_FRAME = 100; // + section position
@@ -479,7 +480,7 @@ export class DebugSession {
       const r = g.nameRange;
       frames.push({ id: GROUP_FRAME + i * MAX_GROUPS + k, name: `${g.name} · ${g.uses}`, kind: 'group', file: g.file, line: r.start.line, column: r.start.col, endLine: r.end.line, endColumn: r.end.col, presentationHint: 'normal' });
     }
-    const sectionPos = ['feature', 'training', 'inference'].indexOf(s.section);
+    const sectionPos = SECTIONS.indexOf(s.section);
     const sectionLine = this.text.split(/\r?\n/).findIndex((l) => new RegExp(`^${s.section}\\s*:`).test(l)) + 1;
     frames.push({ id: SECTION_FRAME + sectionPos, name: s.section, kind: 'section', file, line: sectionLine || at.line, column: 1, endLine: sectionLine || at.line, endColumn: s.section.length + 1, presentationHint: 'subtle' });
     const pl = spec.nameRange;
@@ -521,8 +522,8 @@ export class DebugSession {
       const inside = this.runSpecs.filter((x) => x.name.startsWith(`${group.name}/`));
       return [scope('Sub-pipeline', () => recordChildren(this.env, { stage: group.name, uses: group.uses, file: path.resolve(path.dirname(group.file), group.uses), stages: inside.map((x) => x.name) }))];
     }
-    if (frameId >= SECTION_FRAME && frameId < SECTION_FRAME + 3) {
-      const section = ['feature', 'training', 'inference'][frameId - SECTION_FRAME];
+    if (frameId >= SECTION_FRAME && frameId < SECTION_FRAME + SECTIONS.length) {
+      const section = SECTIONS[frameId - SECTION_FRAME];
       return [scope('Stages', () => this.runSpecs.filter((s) => s.section === section).map((s) => valueVariable(this.env, s.name, s.uses)))];
     }
     if (frameId !== STAGE_FRAME + i) throw new Error(`unknown frame ${frameId}`);

@@ -2,8 +2,9 @@
 // the run state (model, side tables, metrics) lives in RunState and is shared by all
 // stages of one run.
 import type { Table } from '../table/table';
-import type { Json, ModelArtifact, Mode, StageContext } from '../stages/types';
-import type { EngineEvent, StageRef } from './events';
+import type { StageContext } from '../stages/types';
+import type { Json, Mode, ModelArtifact, StageRef } from '../vocabulary';
+import type { EngineEvent } from './events';
 import { StageInterrupt, type Controller, type PointBase } from './controller';
 
 /**

@@ -6,8 +6,7 @@
 // snapshot. Everything a point exposes is live data the debugger can page through;
 // nothing is copied for it.
 import type { Table } from '../table/table';
-import type { Json, ModelArtifact } from '../stages/types';
-import type { StageRef } from './events';
+import type { Json, ModelArtifact, StageRef } from '../vocabulary';
 
 export interface PointBase {
   runId: string;

@@ -1,27 +1,7 @@
 // Everything the engine does is announced as an event. The monitor, the store, the CLI's
 // progress display and the debugger all listen to this one stream.
-import type { Mode } from '../stages/types';
+import type { ErrorInfo, Mode, Section, StageRef } from '../vocabulary';
 
-export type Section = 'feature' | 'training' | 'inference';
-
-/** Where a stage sits: enough for a listener to label it without the spec. */
-export interface StageRef {
-  stage: string;
-  uses: string;
-  section: Section;
-  /** Position in the run's flat stage list (0-based). */
-  index: number;
-  /** 1-based line of the stage in the file its text is in: `file`, else the pipeline file. */
-  line: number;
-  /** The file of a stage included from a sub-pipeline; undefined for the pipeline's own. */
-  file?: string;
-}
-
-export interface ErrorInfo {
-  name: string;
-  message: string;
-  stack?: string;
-}
 
 export type EngineEvent =
   | { type: 'run-start'; runId: string; pipeline: string; file: string; mode: Mode; time: number; stages: StageRef[] }

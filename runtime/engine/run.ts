@@ -9,7 +9,8 @@ import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import { Table } from '../table/table';
 import { readTableAndHash } from '../table/io';
-import type { Json, Mode, StageDef } from '../stages/types';
+import type { StageDef } from '../stages/types';
+import type { ErrorInfo, Json, Mode, ModelArtifact, Section, StageRef } from '../vocabulary';
 import { builtinStages } from '../stages/registry';
 import { loadUserStage } from '../stages/user';
 import type { PipelineSpec, StageSpec } from '../spec/types';
@@ -19,7 +20,7 @@ import { Monitor } from '../monitor';
 import type { RunRecord } from '../monitor';
 import { Store } from '../store';
 import { CancelledError, errorMessage } from '../errors';
-import type { EngineEvent, ErrorInfo, Section, StageRef } from './events';
+import type { EngineEvent } from './events';
 import { StageInterrupt, type AfterStagePoint, type Controller, type Directive, type PointBase } from './controller';
 import { makeContext, type ContextDeps, type RunState } from './context';
 import { checkOutput } from './data-checks';
@@ -56,7 +57,7 @@ export interface RunResult {
   version?: number;
   metrics: Record<string, number>;
   reports: Record<string, Json>;
-  model?: import('../stages/types').ModelArtifact;
+  model?: ModelArtifact;
   states: Record<string, Json>;
   error?: Error;
 }

@@ -1,7 +1,8 @@
 // Builds a RunRecord from the engine's event stream. Runs on every event of every run,
 // so each handler does O(1) work on the live record: no copies, no scans of all stages
 // (except once at run-end).
-import type { EngineEvent, ErrorInfo, StageRef } from '../engine/events';
+import type { EngineEvent } from '../engine/events';
+import type { ErrorInfo, StageRef } from '../vocabulary';
 import { emptyRunRecord, pendingStage, rowsHandled, type LogRecord, type RunRecord, type StageRecord } from './record';
 
 export interface MonitorOptions {

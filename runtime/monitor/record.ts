@@ -1,8 +1,7 @@
 // The run record: everything the monitor learned about one run, as plain JSON. It is
 // saved in the store beside the version and exported by `plumb metrics --json`, so the
 // shape is versioned (`format`) and holds nothing that JSON cannot carry.
-import type { ErrorInfo, Section, StageRef } from '../engine/events';
-import type { Mode } from '../stages/types';
+import type { ErrorInfo, Mode, Section, StageRef } from '../vocabulary';
 import type { AttemptRecord } from '../retry/types';
 
 export type RunStatus = 'running' | 'ok' | 'failed' | 'cancelled';

@@ -1,7 +1,7 @@
 // The execution trace as text: pipeline → sections → stages, each with its status,
 // duration, rows, attempts, warnings, last metric values and a timeline bar (a text
 // Gantt chart scaled to the run). Also the unit formatters the CLI and editor reuse.
-import type { Section } from '../engine/events';
+import type { Section } from '../vocabulary';
 import { attemptCount, type RunRecord, type StageRecord } from './record';
 
 export interface TextOptions {

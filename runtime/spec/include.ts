@@ -10,7 +10,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Diagnostic } from '../errors';
 import { formatDiagnostic } from '../errors';
-import type { Section } from '../engine/events';
+import type { Section } from '../vocabulary';
 import type { RetryPolicy } from '../retry/types';
 import type { PipelineSpec, StageParent, StageSpec } from './types';
 

@@ -1,6 +1,6 @@
 // Which stage "stop after NAME" means: `plumb run --stop-after` and the debugger's
 // `stopAfterStage` resolve the name here, so both accept the same names and refuse the same.
-import type { Section } from '../engine/events';
+import { sectionsOf, type Mode } from '../vocabulary';
 import type { PipelineSpec, StageSpec } from './types';
 import { didYouMean } from './suggest';
 
@@ -12,8 +12,8 @@ export interface StopAfterTarget {
 }
 
 /** The stages a run in `mode` goes through, in order. */
-export function runStages(spec: PipelineSpec, mode: 'train' | 'inference'): StageSpec[] {
-  const sections: Section[] = mode === 'train' ? ['feature', 'training'] : ['feature', 'inference'];
+export function runStages(spec: PipelineSpec, mode: Mode): StageSpec[] {
+  const sections = sectionsOf(mode);
   return sections.flatMap((s) => spec[s]);
 }
 
@@ -22,7 +22,7 @@ export function runStages(spec: PipelineSpec, mode: 'train' | 'inference'): Stag
  * (`prep`), which means the last stage it includes. Throws a message naming the mode,
  * the closest name and the stages that run, when no stage of that name runs in `mode`.
  */
-export function resolveStopAfter(stages: readonly StageSpec[], name: string, mode: 'train' | 'inference'): StopAfterTarget {
+export function resolveStopAfter(stages: readonly StageSpec[], name: string, mode: Mode): StopAfterTarget {
   let index = stages.findIndex((s) => s.name === name);
   if (index < 0) {
     const group = `${name}/`;

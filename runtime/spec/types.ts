@@ -2,7 +2,7 @@
 // errors and the debugger can point at the file.
 import type { SourceRange } from '../errors';
 import type { RetryPolicy } from '../retry/types';
-import type { Section } from '../engine/events';
+import type { Section } from '../vocabulary';
 
 export interface StageSpec {
   name: string;

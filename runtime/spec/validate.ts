@@ -7,10 +7,10 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { isAlias, isMap, isNode, isScalar, isSeq, visit, type Document, type LineCounter, type Pair, type YAMLMap } from 'yaml';
 import type { Diagnostic, SourceRange } from '../errors';
-import type { Section } from '../engine/events';
+import { SECTIONS, type Mode, type Section } from '../vocabulary';
 import { parseRetryPolicy } from '../retry/policy';
 import { NO_RETRY, type RetryPolicy } from '../retry/types';
-import type { Mode, StageDef } from '../stages/types';
+import type { StageDef } from '../stages/types';
 import { isUserStageRef, loadUserStage } from '../stages/user';
 import { checkParams, compileParamSchema, type ParamPath } from './check-with';
 import { interpolateString } from './interpolate';
@@ -46,7 +46,6 @@ export interface ValidateOptions {
 }
 
 export const TOP_LEVEL_KEYS = ['pipeline', 'description', 'target', 'params', 'data', 'retry', 'store', 'feature', 'training', 'inference'] as const;
-export const SECTIONS: readonly Section[] = ['feature', 'training', 'inference'];
 export const STAGE_KEYS = ['stage', 'uses', 'with', 'retry', 'description'] as const;
 export const PIPELINE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 export const STAGE_NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;

@@ -6,7 +6,8 @@
 // improves the conditioning of X'X. d is small, so a dense d×d solve is all we need.
 
 import type { Table } from '../table/table';
-import type { ModelArtifact, Predictor, StageDef } from './types';
+import type { Predictor, StageDef } from './types';
+import type { ModelArtifact } from '../vocabulary';
 import {
   featureMatrix,
   modelParamsSchema,

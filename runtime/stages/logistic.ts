@@ -7,7 +7,8 @@
 
 import { CancelledError } from '../errors';
 import type { Table } from '../table/table';
-import type { ModelArtifact, Predictor, StageContext, StageDef } from './types';
+import type { Predictor, StageContext, StageDef } from './types';
+import type { ModelArtifact } from '../vocabulary';
 import {
   argmaxRows,
   classLabelColumn,

@@ -6,7 +6,8 @@
 // fit of a constant target and 0 for an imperfect one.
 
 import type { Table } from '../table/table';
-import type { ModelArtifact, StageContext, StageDef } from './types';
+import type { StageContext, StageDef } from './types';
+import type { ModelArtifact } from '../vocabulary';
 import { addPredictionColumns, distinctLabels, labelCodes, numericTarget, resolveTarget, targetColumn, targetParam } from './model-data';
 import { predictWith } from './predict';
 

@@ -3,7 +3,8 @@
 // columns. Kept apart from the models so each model file is only its maths.
 
 import { type Table, type CategoryColumn, type Column, type NumberColumn, missingCount } from '../table/table';
-import type { ModelArtifact, ParamSchema, Predictions, StageContext } from './types';
+import type { ParamSchema, Predictions, StageContext } from './types';
+import type { ModelArtifact } from '../vocabulary';
 import { compareStrings, stringListParam } from './common';
 
 /** The target column: the stage's `target:` param, else the pipeline's `target:`. */

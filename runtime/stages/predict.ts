@@ -4,7 +4,8 @@
 // imports this file) so there is no import cycle.
 
 import type { Table } from '../table/table';
-import type { ModelArtifact, Predictions, Predictor, StageDef } from './types';
+import type { Predictions, Predictor, StageDef } from './types';
+import type { ModelArtifact } from '../vocabulary';
 import { addPredictionColumns, requireModelFeatures } from './model-data';
 import * as linear from './linear';
 import * as logistic from './logistic';

@@ -10,7 +10,8 @@
 // tree never runs code from the file.
 
 import type { Table } from '../table/table';
-import type { Json, ModelArtifact, Predictor, StageDef } from './types';
+import type { Predictor, StageDef } from './types';
+import type { Json, ModelArtifact } from '../vocabulary';
 import {
   classLabelColumn,
   encodeClasses,

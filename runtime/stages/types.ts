@@ -13,8 +13,10 @@
 // model's `kind`.
 
 import type { Table } from '../table/table';
+import type { Json, Mode, ModelArtifact } from '../vocabulary';
 
-export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+export type { Json, Mode, ModelArtifact } from '../vocabulary';
+
 
 /** A JSON Schema (draft-07 subset) describing a stage's `with:` block. */
 export interface ParamSchema {
@@ -24,20 +26,6 @@ export interface ParamSchema {
   additionalProperties: false;
 }
 
-export type Mode = 'train' | 'inference';
-
-export interface ModelArtifact {
-  /** Which built-in predictor understands `data`, e.g. 'logistic-regression'. */
-  kind: string;
-  task: 'classification' | 'regression';
-  target: string;
-  /** Feature column names, in the order the model expects them. */
-  features: string[];
-  /** Class labels for classification, in the order of probability columns. */
-  classes?: string[];
-  /** Kind-specific parameters (weights, tree nodes, ...). Plain JSON. */
-  data: Json;
-}
 
 export interface Predictions {
   /** Predicted label per row: a category column (classification) or numbers (regression). */

@@ -3,7 +3,7 @@
 // an array of manifests, which is what keeps listing 10,000 versions under ~100 ms.
 // It is only a cache: anything unexpected makes decodeIndex throw and the caller rebuild.
 
-import type { Json } from '../stages/types';
+import type { Json } from '../vocabulary';
 import { metricsSummary, MANIFEST_FORMAT, type ArtifactIds, type ArtifactSizes, type VersionManifest } from './manifest';
 import { isObjectId } from './names';
 

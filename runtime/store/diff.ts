@@ -1,7 +1,7 @@
 // What changed between two versions: params (flattened to dotted keys), metrics (with
 // deltas), which artifact objects differ, and lineage.
 
-import type { Json } from '../stages/types';
+import type { Json } from '../vocabulary';
 import { canonicalJson } from './canonical';
 import { ARTIFACT_NAMES, type ArtifactName, type VersionManifest } from './manifest';
 

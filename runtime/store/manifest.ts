@@ -2,7 +2,7 @@
 // and its lineage. Read back field by field (never merged onto another object), so a
 // hand-edited or hostile manifest can only be rejected, not smuggle in properties.
 
-import type { Json } from '../stages/types';
+import type { Json } from '../vocabulary';
 import { StoreError } from '../errors';
 import { isObjectId } from './names';
 

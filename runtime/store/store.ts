@@ -4,7 +4,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { StoreError } from '../errors';
-import type { Json, ModelArtifact } from '../stages/types';
+import type { Json, ModelArtifact } from '../vocabulary';
 import { AliasTable } from './aliases';
 import { decodeArtifact, planArtifact, planChunks } from './binary';
 import { canonicalJson } from './canonical';

@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { Breakpoint, Scope, Source, StackFrame, Variable } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import type * as P from '../../runtime/debug/protocol';
+import type { Mode } from '../../runtime/vocabulary';
 
 /** Line/column conversion between the host's 1-based positions and the client's base. */
 export interface Coords {
@@ -165,7 +166,7 @@ export function launchConfig(args: PlumbLaunchArguments, cwd: string): P.LaunchC
 export interface PlumbLaunchArguments extends DebugProtocol.LaunchRequestArguments {
   /** The *.pipeline.yaml file; relative paths are resolved against `cwd` (or the adapter's). */
   pipeline: string;
-  mode?: P.Mode;
+  mode?: Mode;
   version?: number | string;
   params?: Record<string, unknown> | string[];
   stopOnEntry?: boolean;
@@ -189,7 +190,7 @@ export function hostMemoryLimit(args: PlumbLaunchArguments): number | undefined 
 }
 
 /** `penguins (train)`: the pipeline name is the file name without `.pipeline.yaml`. */
-export function threadName(pipelineName: string, mode: P.Mode | undefined): string {
+export function threadName(pipelineName: string, mode: Mode | undefined): string {
   return `${pipelineName} (${mode ?? 'train'})`;
 }
 

@@ -4,7 +4,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ProgressView, fitWidth, visibleLength } from '../../runtime/cli/progress';
-import type { EngineEvent, StageRef } from '../../runtime/engine/events';
+import type { EngineEvent } from '../../runtime/engine/events';
+import type { StageRef } from '../../runtime/vocabulary';
 
 /** A terminal `columns` wide: lines longer than that wrap, like a real one. */
 class FakeTerminal {

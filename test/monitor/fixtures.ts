@@ -1,5 +1,6 @@
 // Hand-written engine event sequences for the monitor tests.
-import type { EngineEvent, StageRef } from '../../runtime/engine/events';
+import type { EngineEvent } from '../../runtime/engine/events';
+import type { StageRef } from '../../runtime/vocabulary';
 
 export const refs: Record<string, StageRef> = {
   impute: { stage: 'impute', uses: 'impute', section: 'feature', index: 0, line: 5 },

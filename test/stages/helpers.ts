@@ -2,7 +2,8 @@
 import assert from 'node:assert/strict';
 import Ajv from 'ajv';
 import type { Table } from '../../runtime/table/table';
-import type { Json, Mode, ModelArtifact, StageContext, StageDef } from '../../runtime/stages/types';
+import type { StageContext, StageDef } from '../../runtime/stages/types';
+import type { Json, Mode, ModelArtifact } from '../../runtime/vocabulary';
 
 export interface FakeContextOptions {
   stage?: string;

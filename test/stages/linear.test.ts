@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { categoryColumn, numberColumn, Table, tableFromRows } from '../../runtime/table/table';
 import { stages, predictors } from '../../runtime/stages/linear';
-import type { ModelArtifact, ModelStage } from '../../runtime/stages/types';
+import type { ModelStage } from '../../runtime/stages/types';
+import type { ModelArtifact } from '../../runtime/vocabulary';
 import { fakeContext, assertClose } from './helpers';
 
 const linear = stages.find((s) => s.type === 'linear-regression') as ModelStage;

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { categoryColumn, numberColumn, Table, tableFromRows } from '../../runtime/table/table';
 import { stages, predictors, type LogisticModelData } from '../../runtime/stages/logistic';
 import { CancelledError, TimeoutError } from '../../runtime/errors';
-import type { ModelArtifact, ModelStage } from '../../runtime/stages/types';
+import type { ModelStage } from '../../runtime/stages/types';
+import type { ModelArtifact } from '../../runtime/vocabulary';
 import { fakeContext, assertClose } from './helpers';
 
 const logistic = stages.find((s) => s.type === 'logistic-regression') as ModelStage;

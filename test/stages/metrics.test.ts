@@ -4,7 +4,8 @@ import { categoryColumn, numberColumn, Table } from '../../runtime/table/table';
 import {
   accuracy, confusionMatrix, mae, precisionRecallF1, r2, rmse, rocAuc, rocAucOvr, stages,
 } from '../../runtime/stages/metrics';
-import type { ModelArtifact, TransformStage } from '../../runtime/stages/types';
+import type { TransformStage } from '../../runtime/stages/types';
+import type { ModelArtifact } from '../../runtime/vocabulary';
 import { fakeContext, assertClose, cells } from './helpers';
 
 const classificationMetrics = stages.find((s) => s.type === 'classification-metrics') as TransformStage;

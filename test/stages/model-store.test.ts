@@ -11,7 +11,8 @@ import { Store } from '../../runtime/store';
 import { MIN_BINARY_ARRAY_LENGTH } from '../../runtime/store/binary';
 import { stages as predictStages, predictWith } from '../../runtime/stages/predict';
 import * as tree from '../../runtime/stages/tree';
-import type { Json, ModelArtifact, ModelStage, TransformStage } from '../../runtime/stages/types';
+import type { ModelStage, TransformStage } from '../../runtime/stages/types';
+import type { Json, ModelArtifact } from '../../runtime/vocabulary';
 import { fakeContext, cells } from './helpers';
 
 const predict = predictStages.find((s) => s.type === 'predict') as TransformStage;

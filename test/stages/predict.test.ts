@@ -5,7 +5,8 @@ import { stages as predictStages, predictWith } from '../../runtime/stages/predi
 import * as logistic from '../../runtime/stages/logistic';
 import * as linear from '../../runtime/stages/linear';
 import * as tree from '../../runtime/stages/tree';
-import type { ModelArtifact, ModelStage, TransformStage } from '../../runtime/stages/types';
+import type { ModelStage, TransformStage } from '../../runtime/stages/types';
+import type { ModelArtifact } from '../../runtime/vocabulary';
 import Ajv from 'ajv';
 import * as metrics from '../../runtime/stages/metrics';
 import { predictors } from '../../runtime/stages/registry';

@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { tableFromRows, type Table } from '../../runtime/table/table';
 import { stages, predictors } from '../../runtime/stages/tree';
-import type { ModelArtifact, ModelStage, Predictions } from '../../runtime/stages/types';
+import type { ModelStage, Predictions } from '../../runtime/stages/types';
+import type { ModelArtifact } from '../../runtime/vocabulary';
 import { fakeContext, cells } from './helpers';
 
 const tree = stages.find((s) => s.type === 'decision-tree') as ModelStage;
