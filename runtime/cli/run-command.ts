@@ -1,7 +1,8 @@
 // `plumb run`: trains or serves a pipeline with live progress, Ctrl-C cancels cleanly.
 import * as path from 'node:path';
 import { runPipeline, StageFailure } from '../engine/run';
-import { resolveStopAfter, runStages } from '../spec';
+import { resolveStopAfter } from '../spec';
+import { runStages } from '../engine/plan';
 import { writeTable } from '../table/io';
 import { UsageError, type CliArgs } from './args';
 import { EXIT } from './args';

@@ -5,7 +5,8 @@
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { loadPipeline, resolveStopAfter, runStages } from '../spec';
+import { loadPipeline, resolveStopAfter } from '../spec';
+import { runStages } from '../engine/plan';
 import type { PipelineSpec, StageSpec } from '../spec/types';
 import { checkParams } from '../spec/check-with';
 import { runPipeline, resolveStages } from '../engine/run';

@@ -1,7 +1,7 @@
 // The run record: everything the monitor learned about one run, as plain JSON. It is
 // saved in the store beside the version and exported by `plumb metrics --json`, so the
 // shape is versioned (`format`) and holds nothing that JSON cannot carry.
-import type { ErrorInfo, Mode, Section, StageRef } from '../vocabulary';
+import type { ErrorInfo, Mode, Phase, Section, StageRef } from '../vocabulary';
 import type { AttemptRecord } from '../retry/types';
 
 export type RunStatus = 'running' | 'ok' | 'failed' | 'cancelled';
@@ -18,6 +18,10 @@ export interface StageRecord {
   section: Section;
   index: number;
   line: number;
+  /** Which execution of the stage this is: a feature stage has a `fit` and an `evaluate` record. */
+  phase?: Phase;
+  /** Its cross-validation fold, if any. */
+  fold?: number;
   status: StageStatus;
   /** Epoch ms of stage-start. */
   start?: number;
@@ -84,6 +88,8 @@ export interface RunRecord {
   /** The last `keepLogs` log lines, present only when the Monitor was asked to keep some. */
   logs?: LogRecord[];
   retry: RetrySummary;
+  /** Rows set aside by `rejects: { policy: reject }`, and the file they went to (inference runs). */
+  rejects?: { rows: number; file?: string };
 }
 
 export function emptyRunRecord(): RunRecord {
@@ -109,6 +115,8 @@ export function pendingStage(ref: StageRef): StageRecord {
     section: ref.section,
     index: ref.index,
     line: ref.line,
+    ...(ref.phase !== undefined ? { phase: ref.phase } : {}),
+    ...(ref.fold !== undefined ? { fold: ref.fold } : {}),
     status: 'pending',
     rowsIn: 0,
     rowsOut: 0,

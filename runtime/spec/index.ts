@@ -7,5 +7,5 @@ export { parseOverrides, applyOverrides, parseOverrideValue, type Override } fro
 export { nodeRange, offsetRange, posAt } from './positions';
 export { parsePipelineText, type ParsedPipeline } from './parse';
 export { closest, didYouMean } from './suggest';
-export { resolveStopAfter, runStages, type StopAfterTarget } from './stop-after';
-export type { PipelineSpec, StageSpec, StageParent } from './types';
+export { resolveStopAfter, type StopAfterTarget } from './stop-after';
+export type { PipelineSpec, StageSpec, StageParent, SplitSpec, RejectsSpec, SectionRange } from './types';

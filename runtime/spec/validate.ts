@@ -20,6 +20,7 @@ import { compareRanges, nodeOffsets, nodeRange, offsetRange } from './positions'
 import { didYouMean } from './suggest';
 import type { PipelineSpec, StageParent, StageSpec } from './types';
 import { includeSubPipeline, isSubPipelineRef, MAX_INCLUDES, type IncludeFrame } from './include';
+import { checkHeldOut, checkRejects, checkSplit, placementProblem } from './split-checks';
 
 export interface ValidateOptions {
   /** `--set key=value` strings, or already-typed values by dotted key. */
@@ -45,7 +46,7 @@ export interface ValidateOptions {
   loadModule?: (modulePath: string, namedIn: string[]) => Promise<StageDef>;
 }
 
-export const TOP_LEVEL_KEYS = ['pipeline', 'description', 'target', 'params', 'data', 'retry', 'store', 'feature', 'training', 'inference'] as const;
+export const TOP_LEVEL_KEYS = ['pipeline', 'description', 'target', 'params', 'data', 'split', 'retry', 'store', 'rejects', 'feature', 'training', 'evaluation', 'inference'] as const;
 export const STAGE_KEYS = ['stage', 'uses', 'with', 'retry', 'description'] as const;
 export const PIPELINE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 export const STAGE_NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
@@ -58,7 +59,7 @@ export function defaultStages(): ReadonlyMap<string, StageDef> {
 
 type Where = unknown; // a yaml node, or a SourceRange
 
-class Checker {
+export class Checker {
   readonly diagnostics: Diagnostic[] = [];
   /** Diagnostics of included sub-pipeline files (their own file and positions). */
   readonly external: Diagnostic[] = [];
@@ -66,6 +67,8 @@ class Checker {
   readonly includedHashes: string[] = [];
   /** Sub-pipeline includes this top-level file may still make, all levels together. */
   readonly includeBudget = { left: MAX_INCLUDES };
+  /** The texts of the sub-pipeline files included so far, by absolute path. */
+  readonly texts: Record<string, string> = {};
   constructor(
     readonly file: string,
     readonly text: string,
@@ -175,22 +178,22 @@ function compareEnds(a: SourceRange, b: SourceRange): number {
 /** Keys a plain JS object cannot hold as ordinary data (see Checker.resolve). */
 const RESERVED_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
-function keyString(pair: Pair): string {
+export function keyString(pair: Pair): string {
   const k = pair.key;
   if (isScalar(k)) return String(k.value);
   return isNode(k) ? JSON.stringify(k.toJSON()) : String(k);
 }
 
 /** The pair's value node when it has a position, else the key (for `with:` with nothing after it). */
-function valueOrKey(pair: Pair): unknown {
+export function valueOrKey(pair: Pair): unknown {
   return isNode(pair.value) && pair.value.range ? pair.value : pair.key;
 }
 
-function isNullish(node: unknown): boolean {
+export function isNullish(node: unknown): boolean {
   return node === null || node === undefined || (isScalar(node) && node.value === null);
 }
 
-function kindOf(node: unknown): string {
+export function kindOf(node: unknown): string {
   if (isMap(node)) return 'a map';
   if (isSeq(node)) return 'a list';
   if (isScalar(node)) {
@@ -218,7 +221,7 @@ function checkDuplicateKeys(c: Checker): void {
   });
 }
 
-function pairsOf(map: YAMLMap): Map<string, Pair> {
+export function pairsOf(map: YAMLMap): Map<string, Pair> {
   const out = new Map<string, Pair>();
   for (const pair of map.items) {
     const key = keyString(pair);
@@ -254,9 +257,13 @@ async function analyzeFile(file: string, text: string, opts: ValidateOptions, fr
     params: {},
     data: {},
     store: path.join(dir, '.plumb'),
+    rejects: { policy: 'fail' },
     feature: [],
     training: [],
+    evaluation: [],
     inference: [],
+    sections: {},
+    texts: { [absFile]: text },
   };
 
   if (isNullish(root)) {
@@ -271,6 +278,7 @@ async function analyzeFile(file: string, text: string, opts: ValidateOptions, fr
   // Included files change what runs, so they are part of the lineage hash; a pipeline
   // without sub-pipelines keeps the plain hash of its own text.
   if (c.includedHashes.length) spec.fileHash = createHash('sha256').update([spec.fileHash, ...c.includedHashes].join('\n')).digest('hex');
+  Object.assign(spec.texts, c.texts);
   const diagnostics = [...finish(parsed.diagnostics, c.diagnostics), ...c.external];
   return diagnostics.some((d) => d.severity === 'error') ? { diagnostics } : { diagnostics, spec };
 }
@@ -292,6 +300,8 @@ async function checkTopLevel(
 ): Promise<void> {
   const top = pairsOf(root);
   for (const [key, pair] of top) {
+    const keyRange = c.range(pair.key);
+    if (keyRange && !RESERVED_KEYS.has(key)) spec.sections[key] = { key: keyRange, value: isNode(pair.value) && pair.value.range ? c.range(pair.value) : undefined };
     if ((TOP_LEVEL_KEYS as readonly string[]).includes(key)) continue;
     const hint = didYouMean(key, TOP_LEVEL_KEYS) || ` (known keys: ${TOP_LEVEL_KEYS.join(', ')})`;
     c.error(pair.key, 'unknown-key', `unknown top-level key '${key}'${hint}`);
@@ -357,6 +367,8 @@ async function checkTopLevel(
     const store = stringField('store', params);
     if (store !== undefined) spec.store = path.resolve(dir, store);
     checkData(c, top.get('data'), spec, dir, params, opts);
+    spec.split = checkSplit(c, top.get('split'), spec, params);
+    spec.rejects = checkRejects(c, top.get('rejects'), dir, params);
   }
 
   let pipelineRetry: RetryPolicy | undefined = c.frame?.inheritedRetry;
@@ -381,6 +393,7 @@ async function checkTopLevel(
       spec[section].push(...found);
     }
   }
+  if (!c.frame) checkHeldOut(c, top, spec);
 }
 
 function checkData(
@@ -409,7 +422,8 @@ function checkData(
     }
     const abs = path.resolve(dir, v);
     spec.data[name] = abs;
-    const wanted = opts.mode === undefined || opts.mode === name;
+    // A train run reads its held-out file too.
+    const wanted = opts.mode === undefined || opts.mode === name || (opts.mode === 'train' && name === 'test');
     if ((opts.checkData ?? true) && wanted && !existsSync(abs)) {
       c.error(valueOrKey(entry), 'missing-data', `data file not found: ${abs} (data.${name})`);
     }
@@ -494,6 +508,8 @@ async function checkStage(
           c.error(usesPair.value, 'bad-user-stage', `${label}: ${e instanceof Error ? e.message : String(e)}`);
         }
       }
+    } else if (uses === 'train-test-split') {
+      // No longer a stage: placementProblem below says what to write instead.
     } else {
       def = stages.get(uses);
       if (!def) {
@@ -505,6 +521,9 @@ async function checkStage(
       }
     }
   }
+
+  const misplaced = uses === undefined ? undefined : placementProblem(section, uses, def, keys.get('with'), c.text);
+  if (misplaced && usesPair) c.error(usesPair.value, misplaced.code, `${label}: ${misplaced.message}`);
 
   // with: the stage's parameters
   const withPair = keys.get('with');
@@ -608,6 +627,7 @@ async function includeStages(
   );
   c.addExternal(result.diagnostics);
   for (const p of result.problems) c.error(parent.usesRange, p.code, p.message);
+  Object.assign(c.texts, result.texts);
   if (result.hash) c.includedHashes.push(result.hash);
   return result.stages;
 }

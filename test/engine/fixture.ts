@@ -42,6 +42,7 @@ params: { seed: 3, epochs: 40, lr: 0.5 }
 data:
   train: data/train.csv
   inference: data/new.csv
+split: { test: 0.25, seed: "\${params.seed}" }
 feature:
   - stage: impute
     uses: impute
@@ -52,12 +53,10 @@ feature:
     uses: one-hot
     with: { columns: [plan] }
 training:
-  - stage: split
-    uses: train-test-split
-    with: { test: 0.25, seed: "\${params.seed}" }
   - stage: fit
     uses: logistic-regression
     with: { epochs: "\${params.epochs}", learning_rate: "\${params.lr}" }
+evaluation:
   - stage: evaluate
     uses: classification-metrics
 inference:
