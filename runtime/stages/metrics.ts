@@ -222,10 +222,10 @@ export const classificationMetrics: StageDef = {
   },
   run(input: Table, ctx): Table {
     const p = ctx.params as ClassificationMetricsParams;
-    const { truth, predicted } = scoringInputs(CLASSIFICATION, input, ctx);
     if (ctx.model && ctx.model.task !== 'classification') {
       throw new Error(`${CLASSIFICATION}: the model (${ctx.model.kind}) does ${ctx.model.task}; use regression-metrics instead`);
     }
+    const { truth, predicted } = scoringInputs(CLASSIFICATION, input, ctx);
     const predictedLabels = distinctLabels(predicted);
     // The model's classes first (their order is the proba columns'), then labels it never
     // saw: they still belong in the matrix (as rows it always gets wrong).
@@ -300,10 +300,10 @@ export const regressionMetrics: StageDef = {
     properties: { target: targetParam, prediction: predictionParam },
   },
   run(input: Table, ctx): Table {
-    const { truth, predicted } = scoringInputs(REGRESSION, input, ctx);
     if (ctx.model && ctx.model.task !== 'regression') {
       throw new Error(`${REGRESSION}: the model (${ctx.model.kind}) does ${ctx.model.task}; use classification-metrics instead`);
     }
+    const { truth, predicted } = scoringInputs(REGRESSION, input, ctx);
     const y = numericTarget(REGRESSION, truth);
     if (predicted.type !== 'number') throw new Error(`${REGRESSION}: '${predicted.name}' holds categories; regression-metrics scores numbers`);
     const yHat = predicted.values;
