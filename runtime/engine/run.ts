@@ -14,7 +14,7 @@
 // re-run a stage from its cached input or go back to any earlier stage, across phases.
 import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
-import { Table } from '../table/table';
+import { sourceRowsOf, Table, withSourceRows } from '../table/table';
 import { readTableAndHash, writeTable } from '../table/io';
 import type { StageDef } from '../stages/types';
 import type { ErrorInfo, Json, Mode, ModelArtifact, Phase, Section, StageRef } from '../vocabulary';
@@ -737,12 +737,33 @@ class Run {
     const rowsOut = out.rowCount;
     const bytesIn = input.byteSize;
     const bytesOut = out.byteSize;
-    if (rowsOut < rowsIn && ref.phase !== 'fit') this.droppedBy = ref.stage;
+    if (ref.phase !== 'fit' && out !== input) this.followRows(ref, input, out);
     this.monitor.stageEnd(this.runId, ref, time, durationMs, rowsIn, rowsOut, bytesIn, bytesOut, attempts);
     if (this.listener) this.listener({ type: 'stage-end', runId: this.runId, ref, time, durationMs, rowsIn, rowsOut, bytesIn, bytesOut, attempts });
     this.lastStage.durationMs = durationMs;
     this.lastStage.attempts = attempts;
     return out;
+  }
+
+  /**
+   * On an inference path, keeps each row tied to its input row: a stage that built a new
+   * table of the same length keeps its input's rows; one that changed the row count must
+   * have used Table methods that say which rows remain, else it is refused here, by name.
+   */
+  private followRows(ref: StageRef, input: Table, out: Table): void {
+    const rows = sourceRowsOf(input);
+    if (rows === undefined) return;
+    if (sourceRowsOf(out) !== undefined) {
+      if (out.rowCount < input.rowCount) this.droppedBy = ref.stage;
+    } else if (out.rowCount === input.rowCount) {
+      withSourceRows(out, rows);
+    } else {
+      throw new Error(
+        `on the inference path it turned ${input.rowCount} rows into ${out.rowCount} without saying which input rows remain, ` +
+          `so predictions could not be lined up with the input: filter rows with Table.take / select / withColumn (which keep track), ` +
+          `or leave the rows in and let rejects: decide`,
+      );
+    }
   }
 
   /** Reports a stage that failed after its retries; returns what to throw. */
