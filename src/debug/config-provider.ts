@@ -4,7 +4,8 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { outlinePipeline, type SectionName } from '../editor/outline';
+import { outlinePipeline } from '../editor/outline';
+import { runOrder } from '../editor/lenses';
 import { isPipelineDocument, isPipelinePath } from '../shared/pipeline-files';
 
 export const DEBUG_TYPE = 'plumb';
@@ -128,6 +129,5 @@ export function stageRunsIn(file: string, mode: 'train' | 'inference', stage: st
   } catch {
     return false; // the adapter reports a missing file itself
   }
-  const sections: SectionName[] = mode === 'inference' ? ['feature', 'inference'] : ['feature', 'training'];
-  return outlinePipeline(text).stages.some((s) => sections.includes(s.section) && (s.name === stage || stage.startsWith(`${s.name}/`)));
+  return runOrder(outlinePipeline(text), mode).some((s) => s.name === stage || stage.startsWith(`${s.name}/`));
 }

@@ -5,8 +5,8 @@
 import { isMap, isScalar, isSeq, type LineCounter, type Pair } from 'yaml';
 import { parsePipelineText } from '../../runtime/spec/parse';
 
-export type SectionName = 'feature' | 'training' | 'inference';
-export const SECTION_NAMES: readonly SectionName[] = ['feature', 'training', 'inference'];
+export type SectionName = 'feature' | 'training' | 'evaluation' | 'inference';
+export const SECTION_NAMES: readonly SectionName[] = ['feature', 'training', 'evaluation', 'inference'];
 
 export interface Span {
   line: number;

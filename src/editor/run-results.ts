@@ -3,6 +3,7 @@
 // Pure: events in, { file, line → text } out. The VS Code glue draws them.
 import type { EngineEvent } from '../../runtime/engine/events';
 import { formatDuration, formatRows } from '../../runtime/monitor/trace';
+import { executionLabel, type StageRef } from '../../runtime/vocabulary';
 
 export type ResultKind = 'ok' | 'error' | 'running' | 'retry';
 
@@ -54,16 +55,29 @@ export class RunResults {
       results.set(ref.line, { line: ref.line, stage: ref.stage, kind, text });
       return [file];
     };
+    /** True when `ref` is a repeat execution (held-out replay, a fold) of a line that already shows a result. */
+    const repeat = (ref: StageRef): boolean =>
+      executionLabel(ref) !== '' && this.byFile.get(ref.file ?? run.file)?.get(ref.line)?.kind === 'ok';
     switch (e.type) {
       case 'stage-start':
+        if (repeat(e.ref)) return [];
         return set(e.ref, 'running', '⋯ running');
       case 'progress':
+        if (repeat(e.ref)) return [];
         return set(e.ref, 'running', `⋯ ${Math.round(e.fraction * 100)}%${e.message ? ` ${short(e.message)}` : ''}`);
       case 'attempt-end':
         if (e.ok || e.retryInMs === undefined) return [];
         return set(e.ref, 'retry', `↻ attempt ${e.attempt} failed (${short(e.error?.message ?? 'error')}), retry in ${formatDuration(e.retryInMs)}`);
-      case 'stage-end':
+      case 'stage-end': {
+        // A stage that also runs on the held-out rows (a feature stage's replay) or in a
+        // fold keeps its main result and adds the other execution's rows to it.
+        const label = executionLabel(e.ref);
+        const file = e.ref.file ?? run.file;
+        const before = this.byFile.get(file)?.get(e.ref.line);
+        const main = before?.kind === 'ok' ? before.text.split(' · ').slice(0, 2).join(' · ') : undefined;
+        if (label && main) return set(e.ref, 'ok', `${main} · ${label}: ${formatRows(e.rowsOut)} rows`);
         return set(e.ref, 'ok', okText(e));
+      }
       case 'stage-error':
         return set(e.ref, 'error', `✗ ${short(e.error.message)}${e.attempts > 1 ? ` (after ${e.attempts} attempts)` : ''}`);
       case 'run-end': {
