@@ -4,8 +4,7 @@
 import * as path from 'node:path';
 import { Breakpoint, Scope, Source, StackFrame, Variable } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import type * as P from '../../runtime/debug/protocol';
-import type { Mode } from '../../runtime/vocabulary';
+import type { SessionProtocol as P, Mode } from '../../runtime/debug/adapter-api';
 
 /** Line/column conversion between the host's 1-based positions and the client's base. */
 export interface Coords {

@@ -3,7 +3,7 @@
 // Parsing goes through the runtime's own parser, so `${...}` inside `{ }` is handled
 // exactly as the loader handles it.
 import { isMap, isScalar, isSeq, type LineCounter, type Pair } from 'yaml';
-import { parsePipelineText } from '../../runtime/spec/parse';
+import { parsePipelineText } from '../../runtime/extension-api';
 
 export type SectionName = 'feature' | 'training' | 'inference';
 export const SECTION_NAMES: readonly SectionName[] = ['feature', 'training', 'inference'];
