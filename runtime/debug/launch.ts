@@ -9,7 +9,7 @@ import type { PipelineSpec, StageSpec } from '../spec/types';
 import { resolveStages } from '../engine/run';
 import type { StageDef } from '../stages/types';
 import { PipelineError, formatDiagnostic } from '../errors';
-import type { Mode } from '../vocabulary';
+import { MODES, SECTIONS, isMode, type Mode } from '../vocabulary';
 import type * as P from './protocol';
 
 /** A launched pipeline, fixed for the session's life. */
@@ -32,7 +32,7 @@ export interface LoadedRun {
 
 export async function loadRun(config: P.LaunchConfig): Promise<LoadedRun> {
   const mode = config.mode ?? 'train';
-  if (mode !== 'train' && mode !== 'inference') throw new Error(`mode must be 'train' or 'inference', got '${String(mode)}'`);
+  if (!isMode(mode)) throw new Error(`mode must be ${MODES.map((m) => `'${m}'`).join(' or ')}, got '${String(mode)}'`);
   const file = path.resolve(config.pipeline);
   let spec: PipelineSpec;
   try {
@@ -67,7 +67,7 @@ export function fileOf(run: LoadedRun, s: StageSpec): string {
 /** The texts of the files the pipeline's stages are written in (the pipeline file's is known). */
 async function readIncludedTexts(spec: PipelineSpec, pipelineText: string): Promise<Map<string, string>> {
   const texts = new Map([[spec.file, pipelineText]]);
-  for (const s of [...spec.feature, ...spec.training, ...spec.inference]) {
+  for (const s of SECTIONS.flatMap((section) => spec[section])) {
     for (const f of [s.file, ...(s.parents ?? []).map((p) => p.file)]) {
       if (f && !texts.has(f)) texts.set(f, await readFile(f, 'utf8').catch(() => ''));
     }

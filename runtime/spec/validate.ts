@@ -47,7 +47,7 @@ export interface ValidateOptions {
   loadModule?: (modulePath: string, namedIn: string[]) => Promise<StageDef>;
 }
 
-export const TOP_LEVEL_KEYS = ['pipeline', 'description', 'target', 'params', 'data', 'retry', 'store', 'feature', 'training', 'inference'] as const;
+export const TOP_LEVEL_KEYS = ['pipeline', 'description', 'target', 'params', 'data', 'retry', 'store', ...SECTIONS] as const;
 export const STAGE_KEYS = ['stage', 'uses', 'with', 'retry', 'description'] as const;
 export const PIPELINE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 export const STAGE_NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;

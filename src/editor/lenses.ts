@@ -4,15 +4,13 @@
 //  - "Debug from here": pauses just before this stage (`stopAfterStage: <previous
 //    stage>`, or `stopOnEntry` for the first stage of the run), ready to step into it.
 // Earlier stages must still run: a stage's input is the previous stage's output and
-// fitted feature state is learned on the way. The run's section order decides what
-// "previous" is: feature then training (train mode), or feature then inference.
-import type { PipelineOutline, SectionName, Span, StageOutline } from './outline';
+// fitted feature state is learned on the way. The run's section order (sectionsOf its
+// mode) decides what "previous" is, e.g. feature then training in train mode.
+import { MODES, sectionsOf, type Mode, type Section } from '../../runtime/extension-api';
+import type { StartOptions } from '../shared/launch-config';
+import type { PipelineOutline, Span, StageOutline } from './outline';
 
-export interface LaunchOverrides {
-  mode: 'train' | 'inference';
-  stopAfterStage?: string;
-  stopOnEntry?: boolean;
-}
+export type LaunchOverrides = Pick<StartOptions, 'stopAfterStage' | 'stopOnEntry'> & { mode: Mode };
 
 export interface StageLens {
   span: Span;
@@ -22,16 +20,20 @@ export interface StageLens {
   launch: LaunchOverrides;
 }
 
-function runOrder(outline: PipelineOutline, section: SectionName): StageOutline[] {
-  const sections: SectionName[] = section === 'inference' ? ['feature', 'inference'] : ['feature', 'training'];
-  return sections.flatMap((sec) => outline.stages.filter((s) => s.section === sec));
+/** The mode a lens on a stage of `section` runs: the first whose run goes through it (feature: train). */
+function modeOf(section: Section): Mode {
+  return MODES.find((m) => sectionsOf(m).includes(section)) ?? 'train';
+}
+
+function runOrder(outline: PipelineOutline, mode: Mode): StageOutline[] {
+  return sectionsOf(mode).flatMap((sec) => outline.stages.filter((s) => s.section === sec));
 }
 
 export function stageLenses(outline: PipelineOutline): StageLens[] {
   const lenses: StageLens[] = [];
   for (const s of outline.stages) {
-    const mode = s.section === 'inference' ? 'inference' : 'train';
-    const order = runOrder(outline, s.section);
+    const mode = modeOf(s.section);
+    const order = runOrder(outline, mode);
     const previous = order[order.indexOf(s) - 1];
     lenses.push({
       span: s.span,
