@@ -21,9 +21,12 @@ export function isSection(v: unknown): v is Section {
   return (SECTIONS as readonly unknown[]).includes(v);
 }
 
-/** The sections whose stages a run of `mode` may run (a train run replays feature and inference stages on held-out rows). */
+/**
+ * The sections whose stages a run of `mode` runs, in order. A train run with held-out rows
+ * also runs the inference stages up to `predict` on them (engine/plan.ts has the exact list).
+ */
 export function sectionsOf(mode: Mode): readonly Section[] {
-  return mode === 'train' ? ['feature', 'training', 'evaluation', 'inference'] : ['feature', 'inference'];
+  return mode === 'train' ? ['feature', 'training', 'evaluation'] : ['feature', 'inference'];
 }
 
 /**

@@ -8,7 +8,7 @@
 import * as path from 'node:path';
 import { Script } from 'node:vm';
 import type { SourceRange } from '../errors';
-import { isSection } from '../vocabulary';
+import { SECTIONS, isSection } from '../vocabulary';
 import type { PipelineSpec, StageSpec } from '../spec/types';
 import type { BreakpointResult, FunctionBreakpoint, SourceBreakpoint } from './protocol';
 
@@ -29,7 +29,7 @@ export interface StageBlock {
 
 /** Every stage block of the pipeline file and of the sub-pipeline files it includes. */
 export function stageBlocks(spec: PipelineSpec, texts: ReadonlyMap<string, string>): StageBlock[] {
-  const all = [...spec.feature, ...spec.training, ...spec.inference];
+  const all = SECTIONS.flatMap((section) => spec[section]);
   interface Item {
     file: string;
     start: number;
@@ -199,7 +199,7 @@ export class BreakpointTable {
     this.fn = [];
     return bps.map((bp) => {
       const id = this.nextId++;
-      const all = [...this.spec.feature, ...this.spec.training, ...this.spec.inference];
+      const all = SECTIONS.flatMap((section) => this.spec[section]);
       const name = bp.name.trim();
       // A stage's full name; a section (its first stage in this mode); a sub-pipeline group (its first stage).
       const stage =
@@ -234,7 +234,11 @@ export class BreakpointTable {
     const running = targets.filter((s) => this.runStages.has(s.name));
     if (!running.length) {
       const s = targets[0];
-      return { result: { id, verified: false, ...where, message: `stage '${s.name}' is in the ${s.section} section, which does not run in ${this.mode} mode` } };
+      const why =
+        s.section === 'inference' && this.mode === 'train'
+          ? `stage '${s.name}' is in the inference section after predict: held-out rows stop at predict, so it does not run in train mode`
+          : `stage '${s.name}' is in the ${s.section} section, which does not run in ${this.mode} mode`;
+      return { result: { id, verified: false, ...where, message: why } };
     }
     try {
       if (bp.condition?.trim()) checkExpression(bp.condition, 'condition');

@@ -51,6 +51,25 @@ export function planRun(spec: PipelineSpec, mode: Mode): PlannedPhase[] {
   return phases;
 }
 
+/** One execution of a stage in a run's flat list: what StageRef.index counts. */
+export interface PlannedStage {
+  spec: StageSpec;
+  phase: Phase;
+  fold?: number;
+  folds?: number;
+  /** True for the first stage of its phase (its input is the phase's rows). */
+  first: boolean;
+  /** True for the predict stage of an inference path. */
+  predicts: boolean;
+}
+
+/** Every stage execution of a run in `mode`, in order: the engine's slots and the debugger's frames. */
+export function planStages(spec: PipelineSpec, mode: Mode): PlannedStage[] {
+  return planRun(spec, mode).flatMap((p) =>
+    p.stages.map((s, k) => ({ spec: s, phase: p.phase, ...(p.fold !== undefined ? { fold: p.fold, folds: p.folds } : {}), first: k === 0, predicts: k === p.predict })),
+  );
+}
+
 /**
  * The distinct stages a run in `mode` goes through, in first-run order: what `--stop-after`
  * and breakpoints resolve names against. A feature stage is listed once though it runs in

@@ -21,7 +21,7 @@ import type { ErrorInfo, Json, Mode, ModelArtifact, Phase, Section, StageRef } f
 import { builtinStages } from '../stages/registry';
 import { loadUserStage } from '../stages/user';
 import type { PipelineSpec, StageSpec } from '../spec/types';
-import { planRun, runStages, type PlannedPhase } from './plan';
+import { planStages, runStages, type PlannedStage } from './plan';
 import { assignFolds, drawHeldOut, markedHeldOut, type HeldOutRows } from './holdout';
 import { markInput, rejectsTable, screenRows, withOriginalColumns, type Rejected } from './serving-rows';
 import { runWithRetryEager, attemptsOf, isThenable, type AttemptRecord, type RetryResult } from '../retry';
@@ -261,8 +261,7 @@ class Run {
   // ------------------------------------------------------------------ the phases
 
   async run(): Promise<RunResult> {
-    const phases = planRun(this.spec, this.mode);
-    const slots = this.slotsOf(phases);
+    const slots = this.slotsOf(planStages(this.spec, this.mode));
     this.emit({ type: 'run-start', runId: this.runId, pipeline: this.spec.name, file: this.spec.file, mode: this.mode, time: this.start, stages: slots.map((s) => s.ref) });
     try {
       if (this.mode === 'inference') await this.infer(slots);
@@ -471,32 +470,32 @@ class Run {
 
   // ------------------------------------------------------------------ slots
 
-  /** One slot per stage execution, every phase in order; refs carry phase and fold. */
-  private slotsOf(phases: PlannedPhase[]): Slot[] {
+  /** One slot per stage execution, every phase in order (plan.ts planStages); refs carry phase and fold. */
+  private slotsOf(planned: PlannedStage[]): Slot[] {
     const slots: Slot[] = [];
     const params = new Map<StageSpec, Record<string, unknown>>();
     const seen = new Set<StageSpec>();
     const spec = this.spec;
-    for (const p of phases) {
-      const entry: PhaseEntry = { phase: p.phase, fold: p.fold, input: () => new Table([], 0), fresh: p.phase === 'fit' };
-      const prefix = p.fold !== undefined ? `cv.fold${p.fold}.` : undefined;
-      p.stages.forEach((s, k) => {
-        let own = params.get(s);
-        if (!own) params.set(s, (own = { ...s.with }));
-        const ref: StageRef = {
-          stage: s.name,
-          uses: s.uses,
-          section: s.section,
-          index: slots.length,
-          line: s.nameRange.start.line,
-          ...(s.file !== undefined && s.file !== spec.file ? { file: s.file } : {}),
-          phase: p.phase,
-          ...(p.fold !== undefined ? { fold: p.fold, folds: p.folds } : {}),
-        };
-        const slot: Slot = { spec: s, def: undefined as unknown as StageDef, ref, params: own, entry, first: k === 0, predicts: k === p.predict, metricPrefix: prefix };
-        slots.push(slot);
-        if (!seen.has(s)) (seen.add(s), this.configSlots.push(slot));
-      });
+    let entry: PhaseEntry | undefined;
+    for (const p of planned) {
+      const s = p.spec;
+      if (p.first || !entry) entry = { phase: p.phase, fold: p.fold, input: () => new Table([], 0), fresh: p.phase === 'fit' };
+      let own = params.get(s);
+      if (!own) params.set(s, (own = { ...s.with }));
+      const ref: StageRef = {
+        stage: s.name,
+        uses: s.uses,
+        section: s.section,
+        index: slots.length,
+        line: s.nameRange.start.line,
+        ...(s.file !== undefined && s.file !== spec.file ? { file: s.file } : {}),
+        phase: p.phase,
+        ...(p.fold !== undefined ? { fold: p.fold, folds: p.folds } : {}),
+      };
+      const metricPrefix = p.fold !== undefined ? `cv.fold${p.fold}.` : undefined;
+      const slot: Slot = { spec: s, def: undefined as unknown as StageDef, ref, params: own, entry, first: p.first, predicts: p.predicts, metricPrefix };
+      slots.push(slot);
+      if (!seen.has(s)) (seen.add(s), this.configSlots.push(slot));
     }
     return slots;
   }

@@ -1,6 +1,6 @@
 // The pipeline language: load and validate *.pipeline.yaml files, and its JSON Schema.
-export { loadPipeline, validatePipeline, type LoadOptions } from './load';
-export { analyzePipeline, defaultStages, TOP_LEVEL_KEYS, STAGE_KEYS, type ValidateOptions, type Analysis } from './validate';
+export { loadPipeline, validatePipeline, analyzePipeline, type LoadOptions } from './load';
+export { defaultStages, TOP_LEVEL_KEYS, STAGE_KEYS, type ValidateOptions, type Analysis } from './validate';
 export { pipelineJsonSchema } from './schema';
 export { interpolateString, lookupParam, paramPaths, type InterpolationProblem } from './interpolate';
 export { parseOverrides, applyOverrides, parseOverrideValue, type Override } from './overrides';

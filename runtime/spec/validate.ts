@@ -11,7 +11,7 @@ import { SECTIONS, type Mode, type Section } from '../vocabulary';
 import { parseRetryPolicy } from '../retry/policy';
 import { NO_RETRY, type RetryPolicy } from '../retry/types';
 import type { StageDef } from '../stages/types';
-import { isUserStageRef, loadUserStage } from '../stages/user';
+import { isUserStageRef } from '../stages/user-ref';
 import { checkParams, compileParamSchema, type ParamPath } from './check-with';
 import { interpolateString } from './interpolate';
 import { applyOverrides, parseOverrides } from './overrides';
@@ -38,15 +38,17 @@ export interface ValidateOptions {
    */
   loadModules?: boolean;
   /**
-   * Loads a user stage module when `loadModules` is on (default: `loadUserStage`, in this
-   * process). The editor's inspect host passes its own, to report which module it is
-   * loading (so one that hangs or exits can be named) or to skip one known to.
+   * Loads a user stage module when `loadModules` is on. This file never loads code itself,
+   * so the editor can check a pipeline's text without the stage loader: load.ts passes
+   * `loadUserStage` (in this process) unless the caller gives its own. The editor's inspect
+   * host passes its own, to report which module it is loading (so one that hangs or exits
+   * can be named) or to skip one known to.
    * `namedIn`: the pipeline files from the top-level one down to the one whose `uses:` names it.
    */
   loadModule?: (modulePath: string, namedIn: string[]) => Promise<StageDef>;
 }
 
-export const TOP_LEVEL_KEYS = ['pipeline', 'description', 'target', 'params', 'data', 'split', 'retry', 'store', 'rejects', 'feature', 'training', 'evaluation', 'inference'] as const;
+export const TOP_LEVEL_KEYS = ['pipeline', 'description', 'target', 'params', 'data', 'split', 'retry', 'store', 'rejects', ...SECTIONS] as const;
 export const STAGE_KEYS = ['stage', 'uses', 'with', 'retry', 'description'] as const;
 export const PIPELINE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 export const STAGE_NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
@@ -503,7 +505,8 @@ async function checkStage(
         if (!existsSync(modulePath)) c.error(usesPair.value, 'bad-user-stage', `${label}: user stage module not found: ${modulePath}`);
       } else {
         try {
-          def = await (opts.loadModule ? opts.loadModule(modulePath, [...(c.frame?.chain ?? []), c.file]) : loadUserStage(modulePath));
+          if (!opts.loadModule) throw new Error('no stage module loader was given (load.ts passes loadUserStage)');
+          def = await opts.loadModule(modulePath, [...(c.frame?.chain ?? []), c.file]);
         } catch (e) {
           c.error(usesPair.value, 'bad-user-stage', `${label}: ${e instanceof Error ? e.message : String(e)}`);
         }

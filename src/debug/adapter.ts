@@ -21,7 +21,7 @@ import {
   logger,
 } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import type * as P from '../../runtime/debug/protocol';
+import type { SessionProtocol as P } from '../../runtime/debug/adapter-api';
 import * as T from './translate';
 import type { PlumbLaunchArguments } from './translate';
 

@@ -4,27 +4,16 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import type { Mode } from '../../runtime/extension-api';
 import { outlinePipeline } from '../editor/outline';
 import { runOrder } from '../editor/lenses';
+import type { LaunchAttributes } from '../shared/launch-config';
 import { isPipelineDocument, isPipelinePath } from '../shared/pipeline-files';
 
 export const DEBUG_TYPE = 'plumb';
 
-export interface PlumbLaunchConfiguration extends vscode.DebugConfiguration {
-  pipeline?: string;
-  mode?: 'train' | 'inference';
-  version?: number | string;
-  params?: Record<string, unknown> | string[];
-  stopOnEntry?: boolean;
-  noDebug?: boolean;
-  store?: string;
-  stopAfterStage?: string;
-  data?: string;
-  /** Folder that relative paths are resolved against (the adapter's own when absent). */
-  cwd?: string;
-  /** Heap limit of the session host in MB. */
-  maxMemoryMb?: number;
-}
+/** A launch configuration as VS Code holds it: every attribute optional until resolved. */
+export interface PlumbLaunchConfiguration extends vscode.DebugConfiguration, Partial<LaunchAttributes> {}
 
 export const NO_PIPELINE_MESSAGE =
   'Plumb: open a *.pipeline.yaml file (or set "pipeline" in launch.json) to run or debug it.';
@@ -121,7 +110,7 @@ export class PlumbConfigurationProvider implements vscode.DebugConfigurationProv
 }
 
 /** Whether `stage` (a stage name, or a stage of a sub-pipeline: `group/inner`) runs in `mode`. */
-export function stageRunsIn(file: string, mode: 'train' | 'inference', stage: string): boolean {
+export function stageRunsIn(file: string, mode: Mode, stage: string): boolean {
   // Read synchronously: one small file once per launch, and the provider stays synchronous.
   let text: string;
   try {

@@ -1,8 +1,7 @@
 // What can follow `uses:`: the built-in stages and the stage modules found beside a
 // pipeline file, each with its summary and `with:` schema. Plain data, so completion
 // and hover logic can be tested without VS Code.
-import { builtinStages } from '../../runtime/stages/registry';
-import type { StageDef } from '../../runtime/stages/types';
+import { builtinStages, type StageDef } from '../../runtime/extension-api';
 
 export interface ParamInfo {
   name: string;

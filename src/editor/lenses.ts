@@ -7,13 +7,11 @@
 // fitted feature state is learned on the way. The run's order decides what "previous"
 // is: in train mode feature, training, then the held-out rows' inference path (inference
 // stages up to predict) and evaluation; in inference mode feature then inference.
-import type { PipelineOutline, SectionName, Span, StageOutline } from './outline';
+import type { Mode, Section } from '../../runtime/extension-api';
+import type { StartOptions } from '../shared/launch-config';
+import type { PipelineOutline, Span, StageOutline } from './outline';
 
-export interface LaunchOverrides {
-  mode: 'train' | 'inference';
-  stopAfterStage?: string;
-  stopOnEntry?: boolean;
-}
+export type LaunchOverrides = Pick<StartOptions, 'stopAfterStage' | 'stopOnEntry'> & { mode: Mode };
 
 export interface StageLens {
   span: Span;
@@ -23,9 +21,14 @@ export interface StageLens {
   launch: LaunchOverrides;
 }
 
+/** The mode a lens on a stage of `section` runs: inference for an inference stage, else train. */
+function modeOf(section: Section): Mode {
+  return section === 'inference' ? 'inference' : 'train';
+}
+
 /** The stages a run in `mode` goes through, each once, in first-run order (as the runtime's runStages). */
-export function runOrder(outline: PipelineOutline, mode: 'train' | 'inference'): StageOutline[] {
-  const of = (sec: SectionName) => outline.stages.filter((s) => s.section === sec);
+export function runOrder(outline: PipelineOutline, mode: Mode): StageOutline[] {
+  const of = (sec: Section) => outline.stages.filter((s) => s.section === sec);
   if (mode === 'inference') return [...of('feature'), ...of('inference')];
   const evaluation = of('evaluation');
   if (evaluation.length === 0) return [...of('feature'), ...of('training')];
@@ -38,7 +41,7 @@ export function runOrder(outline: PipelineOutline, mode: 'train' | 'inference'):
 export function stageLenses(outline: PipelineOutline): StageLens[] {
   const lenses: StageLens[] = [];
   for (const s of outline.stages) {
-    const mode = s.section === 'inference' ? 'inference' : 'train';
+    const mode = modeOf(s.section);
     const order = runOrder(outline, mode);
     const previous = order[order.indexOf(s) - 1];
     lenses.push({

@@ -1,9 +1,7 @@
 // The inline result after each stage line, built from engine events as a run goes:
 //   ✓ 120 ms · 10,000 → 9,812 rows      ✗ error message      ⋯ running      ↻ retry 2 in 1.0 s
 // Pure: events in, { file, line → text } out. The VS Code glue draws them.
-import type { EngineEvent } from '../../runtime/engine/events';
-import { formatDuration, formatRows } from '../../runtime/monitor/trace';
-import { executionLabel, type StageRef } from '../../runtime/vocabulary';
+import { type EngineEvent, executionLabel, formatDuration, formatRows, type StageRef } from '../../runtime/extension-api';
 
 export type ResultKind = 'ok' | 'error' | 'running' | 'retry';
 

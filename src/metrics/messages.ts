@@ -1,7 +1,7 @@
 // The one message contract between the metrics panel's host (src/metrics/panel.ts) and
 // its page (media/metrics/main.ts). Both import these types; nothing else crosses.
 // Plain JSON only (webview messages are structured-cloned).
-import type { RunRecord, StageRecord } from '../../runtime/monitor/record';
+import type { RunRecord, StageRecord } from '../../runtime/extension-api';
 
 /** One saved version, for the metric-per-version chart. */
 export interface VersionPoint {
