@@ -15,6 +15,7 @@ export type { ParamSchema, StageDef } from './stages/types';
 
 // ---- pipeline text, for the editor ------------------------------------------------------
 export { parsePipelineText } from './spec/parse';
+export { pipelineJsonSchema } from './spec/schema';
 export { isSubPipelineRef } from './spec/include';
 export { interpolateString } from './spec/interpolate';
 export { isUserStageRef, USER_STAGE_EXTENSIONS } from './stages/user-ref';

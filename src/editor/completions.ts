@@ -2,7 +2,7 @@
 // (providers.ts) only converts these to vscode.CompletionItem.
 import type { ParamInfo, StageCatalog, StageInfo } from './catalog';
 import { cursorContext, type TopBlock } from './cursor-context';
-import { pipelineJsonSchema } from '../../runtime/spec/schema';
+import { pipelineJsonSchema } from '../../runtime/extension-api';
 
 /** The keys of `split:` and `rejects:` with their schema descriptions, read once. */
 let blockKeys: Record<TopBlock, Record<string, { description?: string; enum?: unknown[]; type?: unknown }>> | undefined;
