@@ -127,3 +127,27 @@ test('conditions, a condition that throws, hit counts (with stepBack), and logpo
     ws.cleanup();
   }
 });
+
+test('with cross-validation a breakpoint on fit stops once per fold and for the final fit; the section frame names the fold', async () => {
+  const text = BASE_PIPELINE.replace('split: { test: 0.25, seed: "${params.seed}" }', 'split: { test: 0.25, folds: 3 }');
+  const ws = workspace(text);
+  const s = await Session.open();
+  try {
+    await s.launch({ pipeline: ws.file }, async () => {
+      await s.client.request({ cmd: 'setBreakpoints', file: ws.file, breakpoints: [{ line: lineOf(text, 'stage: fit') }] });
+    });
+    const sections: string[] = [];
+    for (let k = 0; k < 4; k++) {
+      const stop = await s.stopped();
+      assert.equal(stop.line, lineOf(text, 'stage: fit'));
+      sections.push((await s.where()).frames.find((f) => f.kind === 'section')!.name);
+      await s.client.request({ cmd: 'resume', kind: 'continue' });
+    }
+    assert.deepEqual(sections, ['training · fold 1/3', 'training · fold 2/3', 'training · fold 3/3', 'training']);
+    const end = await s.ended();
+    assert.equal(end.status, 'ok');
+  } finally {
+    await s.close();
+    ws.cleanup();
+  }
+});
