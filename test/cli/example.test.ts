@@ -76,6 +76,14 @@ test('npm run example: two versions, champion alias, inference with a retried ex
         assert.match(line.split(',')[at], /^(Adelie|Chinstrap|Gentoo)$/, `${out}: ${line}`);
       }
     }
+
+    // The run's summary: held-out metrics, then cross-validation as mean ± std.
+    const again = spawnSync(process.execPath, [path.join(REPO, 'dist', 'cli.js'), 'run', file], { cwd: root, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+    assert.equal(again.status, 0, again.stderr);
+    assert.match(again.stderr, /\nmetrics: accuracy [\d.]+ · precision/);
+    assert.match(again.stderr, /\ncross-validation: accuracy [\d.]+ ± [\d.]+ · precision/);
+    assert.match(again.stderr, /\ntraining · fold 3\/5\n/);
+    assert.match(again.stderr, /\nfeature · held-out replay\n/);
   } finally {
     fs.rmSync(root, { recursive: true, force: true });
   }
