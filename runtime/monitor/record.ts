@@ -1,7 +1,7 @@
 // The run record: everything the monitor learned about one run, as plain JSON. It is
 // saved in the store beside the version and exported by `plumb metrics --json`, so the
 // shape is versioned (`format`) and holds nothing that JSON cannot carry.
-import type { ErrorInfo, Mode, Phase, Section, StageRef } from '../vocabulary';
+import { executionLabel, type ErrorInfo, type Mode, type Phase, type Section, type StageRef } from '../vocabulary';
 import type { AttemptRecord } from '../retry/types';
 
 export type RunStatus = 'running' | 'ok' | 'failed' | 'cancelled';
@@ -20,8 +20,9 @@ export interface StageRecord {
   line: number;
   /** Which execution of the stage this is: a feature stage has a `fit` and an `evaluate` record. */
   phase?: Phase;
-  /** Its cross-validation fold, if any. */
+  /** Its cross-validation fold, if any, and the number of folds. */
   fold?: number;
+  folds?: number;
   status: StageStatus;
   /** Epoch ms of stage-start. */
   start?: number;
@@ -116,7 +117,7 @@ export function pendingStage(ref: StageRef): StageRecord {
     index: ref.index,
     line: ref.line,
     ...(ref.phase !== undefined ? { phase: ref.phase } : {}),
-    ...(ref.fold !== undefined ? { fold: ref.fold } : {}),
+    ...(ref.fold !== undefined ? { fold: ref.fold, folds: ref.folds } : {}),
     status: 'pending',
     rowsIn: 0,
     rowsOut: 0,
@@ -151,4 +152,10 @@ export function stageRan(s: StageRecord): boolean {
 /** Attempts a stage made: its records, or at least 1 once it ran. */
 export function attemptCount(s: StageRecord): number {
   return Math.max(s.attempts.length, stageRan(s) ? 1 : 0);
+}
+
+/** A stage record's name as listed: `scale`, or `scale (held-out replay)` for a repeat execution. */
+export function recordName(s: Pick<StageRecord, 'stage' | 'section' | 'phase' | 'fold' | 'folds'>): string {
+  const how = executionLabel(s);
+  return how ? `${s.stage} (${how})` : s.stage;
 }

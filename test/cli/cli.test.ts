@@ -90,7 +90,8 @@ test('run, versions, tag, inference by alias, metrics, trace, gc', () => {
     const metricsByRun = plumb(['metrics', f, '--run', j.runId], ws.dir);
     assert.equal(metricsByRun.code, 0, metricsByRun.stderr);
     assert.match(metricsByRun.stdout, /evaluate/);
-    assert.match(metricsByRun.stdout, /predict/, 'the training run replays the inference path (predict) on the held-out rows');
+    assert.match(metricsByRun.stdout, /predict \(held-out replay\)/, 'the training run replays the inference path (predict) on the held-out rows');
+    assert.match(metricsByRun.stdout, /\n {0,4}impute \(held-out replay\) /, 'the replay of a feature stage has its own row');
     const traceByRun = plumb(['trace', f, '--run', j.runId], ws.dir);
     assert.equal(traceByRun.code, 0, traceByRun.stderr);
     assert.match(traceByRun.stdout, /fit/);
