@@ -210,3 +210,27 @@ test('rejects: fail (default) fails the batch naming the rows; reject writes the
     ws.cleanup();
   }
 });
+
+test('rejects in a train run: unscorable held-out rows are left out of the evaluation and counted, not written', async () => {
+  // No imputer: held-out rows with x missing cannot be scored. Training rows all have x.
+  const text = BASE_PIPELINE.replace('  - stage: impute\n    uses: impute\n    with: { strategy: median }\n', '').replace(
+    'feature:\n',
+    'rejects: { policy: reject, file: out/rejects.csv }\nfeature:\n',
+  );
+  const ws = workspace(text);
+  try {
+    const lines = makeCsv(400, 1).trim().split('\n');
+    // Every 17th row (x missing) goes to the end, so with shuffle: false they are all held out.
+    const complete = lines.slice(1).filter((l) => !l.startsWith(','));
+    const missing = lines.slice(1).filter((l) => l.startsWith(','));
+    ws.write('data/train.csv', [lines[0], ...complete, ...missing].join('\n') + '\n');
+    ws.write('toy.pipeline.yaml', text.replace('split: { test: 0.25, seed: "${params.seed}" }', 'split: { test: 0.25, shuffle: false }'));
+    const trained = await runPipeline(await loadPipeline(ws.file));
+    assert.equal(trained.status, 'ok', trained.error?.message);
+    assert.equal(trained.output.rowCount, 100 - missing.length, 'the evaluation scored the scorable held-out rows only');
+    assert.deepEqual(trained.record.rejects, { rows: missing.length });
+    assert.ok(!fs.existsSync(path.join(ws.dir, 'out/rejects.csv')), 'a train run counts held-out rejects; only inference writes the file');
+  } finally {
+    ws.cleanup();
+  }
+});
