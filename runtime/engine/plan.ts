@@ -37,17 +37,17 @@ export function planRun(spec: PipelineSpec, mode: Mode): PlannedPhase[] {
   const fit = [...spec.feature, ...spec.training];
   const path = evaluationPath(spec);
   const evaluate = [...spec.feature, ...path, ...spec.evaluation];
-  const predict = spec.feature.length + path.length - 1;
+  const predict = path.length ? spec.feature.length + path.length - 1 : undefined;
   const phases: PlannedPhase[] = [];
   const folds = spec.split?.folds;
   if (folds !== undefined) {
     for (let fold = 1; fold <= folds; fold++) {
       phases.push({ phase: 'fit', fold, folds, stages: fit });
-      phases.push({ phase: 'evaluate', fold, folds, stages: evaluate, predict });
+      phases.push({ phase: 'evaluate', fold, folds, stages: evaluate, ...(predict !== undefined ? { predict } : {}) });
     }
   }
   phases.push({ phase: 'fit', stages: fit });
-  if (hasTestRows(spec)) phases.push({ phase: 'evaluate', stages: evaluate, predict });
+  if (hasTestRows(spec) && evaluate.length) phases.push({ phase: 'evaluate', stages: evaluate, ...(predict !== undefined ? { predict } : {}) });
   return phases;
 }
 
@@ -88,12 +88,13 @@ function isPredict(s: StageSpec): boolean {
 
 /**
  * The inference stages held-out rows go through: up to and including the first predict
- * stage; without one, the built-in predict (an implicit stage at the `evaluation:` key).
+ * stage; without one, the built-in predict (an implicit stage at the `evaluation:` key),
+ * unless there is nothing to predict with (no training stages).
  */
 function evaluationPath(spec: PipelineSpec): StageSpec[] {
   const at = spec.inference.findIndex(isPredict);
   if (at >= 0) return spec.inference.slice(0, at + 1);
-  return [implicitPredict(spec)];
+  return spec.training.length ? [implicitPredict(spec)] : [];
 }
 
 const implicit = new WeakMap<PipelineSpec, StageSpec>();

@@ -234,3 +234,19 @@ test('rejects in a train run: unscorable held-out rows are left out of the evalu
     ws.cleanup();
   }
 });
+
+test('without a predict stage in inference, held-out rows get the built-in predict (an implicit stage at the evaluation: line)', async () => {
+  const text = BASE_PIPELINE.replace('inference:\n  - stage: predict\n    uses: predict\n', '');
+  const ws = workspace(text);
+  try {
+    const events: EngineEvent[] = [];
+    const trained = await runPipeline(await loadPipeline(ws.file), { store: false, onEvent: (e) => events.push(e) });
+    assert.equal(trained.status, 'ok', trained.error?.message);
+    const predict = events.find((e): e is Extract<EngineEvent, { type: 'stage-start' }> => e.type === 'stage-start' && e.ref.stage === 'predict');
+    assert.ok(predict, 'an implicit predict ran');
+    assert.equal(predict.ref.line, text.split('\n').indexOf('evaluation:') + 1);
+    assert.ok(trained.metrics.accuracy > 0.7);
+  } finally {
+    ws.cleanup();
+  }
+});
