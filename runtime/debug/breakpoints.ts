@@ -52,10 +52,12 @@ export function stageBlocks(spec: PipelineSpec, texts: ReadonlyMap<string, strin
   for (const item of items.values()) byFile.set(item.file, [...(byFile.get(item.file) ?? []), item]);
   for (const [file, list] of byFile) {
     const lines = (texts.get(file) ?? '').split(/\r?\n/);
-    const topKeys: number[] = [];
-    lines.forEach((l, k) => {
-      if (/^[A-Za-z_"'][^:#]*:/.test(l)) topKeys.push(k + 1);
-    });
+    // Where top-level keys start: the loader's record for the pipeline file; for a sub file
+    // (whose keys the top-level spec does not keep) lines that start a key.
+    const topKeys: number[] =
+      file === spec.file
+        ? Object.values(spec.sections).map((r) => r!.key.start.line).sort((a, b) => a - b)
+        : lines.flatMap((l, k) => (/^[A-Za-z_"'][^:#]*:/.test(l) ? [k + 1] : []));
     list.sort((a, b) => a.start - b.start);
     list.forEach((item, k) => {
       const nextStage = k + 1 < list.length ? list[k + 1].start : lines.length + 1;
