@@ -44,7 +44,9 @@ export function installEnv(nodeBinDir?: string, nodeDir?: string): NodeJS.Proces
     if (k.startsWith('npm_') || k === 'INIT_CWD' || k === 'NODE' || k === 'NODE_OPTIONS') continue;
     env[k] = v;
   }
-  if (nodeBinDir) env.PATH = `${nodeBinDir}${path.delimiter}${process.env.PATH ?? ''}`;
+  // `npm run` also put this repository's node_modules/.bin folders and its node-gyp shim first.
+  const outerPath = (process.env.PATH ?? '').split(path.delimiter).filter((d) => d && !/node_modules[\\/]\.bin$|node-gyp-bin$/.test(d));
+  env.PATH = [...(nodeBinDir ? [nodeBinDir] : []), ...outerPath].join(path.delimiter);
   // node-gyp builds against these headers (a user .npmrc may say nodedir=/usr, Node 20's).
   if (nodeDir) env.npm_config_nodedir = nodeDir;
   return env;
