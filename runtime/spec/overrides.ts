@@ -24,8 +24,11 @@ export function parseOverrideValue(text: string): unknown {
   // An empty value means the empty string, which is what `--set name=` is meant to say
   // (YAML would read it as null).
   if (text.trim() === '') return '';
-  const doc = parseDocument(text);
-  if (doc.errors.length > 0) return text;
+  // resolveKnownTags: false — YAML 1.1 tags such as `!!binary` or `!!set` would build a
+  // Buffer or a Set, which a param cannot hold; a tag yaml then does not know (a warning)
+  // makes the value the literal text, like unparsable text.
+  const doc = parseDocument(text, { resolveKnownTags: false });
+  if (doc.errors.length > 0 || doc.warnings.length > 0) return text;
   // Aliases have no use in a one-line value and can build circular or exponentially
   // large values (`&a [*a]`, alias bombs): such a value is taken as the literal text.
   let aliased = false;

@@ -39,9 +39,10 @@ const ERROR_NAMES: Schema = {
 };
 
 const RETRY: Schema = {
-  type: 'object',
+  // null: `retry:` left empty, which the loader takes as not given (like an empty `with:`).
+  type: ['object', 'null'],
   description:
-    'Retry policy. Keys left out come from the pipeline-wide retry (for a stage) or the defaults: 3 attempts, exponential backoff from 1s, capped at 30s.',
+    'Retry policy. Keys left out come from the pipeline-wide retry (for a stage) or the defaults: 3 attempts, exponential backoff from 1s, capped at 30s. Empty: as if not given.',
   additionalProperties: false,
   properties: {
     attempts: orParamRef({ type: 'integer', minimum: 1, maximum: 100, description: 'Total tries including the first; 1 means never retry.' }),

@@ -7,7 +7,7 @@
 //   node --import tsx --test test/e2e/workbench.e2e.ts
 //
 // Not part of `npm test` (the file name skips the *.test.ts filter): it needs chromium
-// and a one-time toolchain download (see workbench.ts). A screenshot of every step goes
+// and a one-time toolchain install (see toolchain.ts). A screenshot of every step goes
 // to test-output/e2e/; a failing step also saves <step>-FAILED.png and puts what the UI
 // showed into the error. PLUMB_E2E_VSIX=path skips `npm run package` and uses that file;
 // PLUMB_E2E_KEEP=1 keeps the temp workspace (its .plumb store) for a look afterwards.

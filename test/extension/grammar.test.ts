@@ -5,7 +5,7 @@
 // The grammar embeds `source.yaml`, which ships with VS Code, not with Plumb. The tests
 // run against a small stand-in YAML grammar (comments, quoted strings, block scalars:
 // the scopes Plumb's rules must respect), and again against VS Code's real YAML grammar
-// when the end-to-end toolchain cache holds one (see test/e2e/workbench.ts).
+// when the end-to-end toolchain cache holds one (see test/e2e/toolchain.ts).
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';

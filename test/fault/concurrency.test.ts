@@ -7,10 +7,10 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { Store } from '../../runtime/store';
 import { runNode } from '../store/helpers';
-import { bundleFixture, Failures, recordCheck, tempDir } from './helpers';
+import { bundleFixture, Failures, recordCheck, tempDir, trialCount } from './helpers';
 
 const WORKERS = 8;
-const PER_WORKER = 100;
+const PER_WORKER = trialCount('PLUMB_CONCURRENCY_SAVES', 100, 25);
 const PIPELINE = 'busy';
 
 async function saver(script: string, root: string, worker: number): Promise<number[]> {

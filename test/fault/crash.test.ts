@@ -8,9 +8,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { Store } from '../../runtime/store';
-import { bundleFixture, Failures, recordCheck, tempDir } from './helpers';
+import { bundleFixture, Failures, recordCheck, tempDir, trialCount } from './helpers';
 
-const TRIALS = 100;
+const TRIALS = trialCount('PLUMB_CRASH_TRIALS', 100, 20);
 const PIPELINE = 'crashy';
 const ARTIFACT_KB = 64;
 

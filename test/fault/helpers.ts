@@ -1,11 +1,36 @@
-// Shared pieces of the fault, load and bad-input suite: the results file every check
-// writes its figures to, fixture bundling for fast child processes and workers, temp dirs.
+// Shared pieces of the fault, load and bad-input suite: the quick/full trial counts, the
+// results file every check writes its figures to, fixture bundling for fast child
+// processes and workers, temp dirs.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
 export const ROOT = path.resolve(__dirname, '../..');
-export const RESULTS_FILE = path.join(ROOT, 'reliability', 'results.json');
+
+/**
+ * `npm test` runs the suite with PLUMB_QUICK=1 (`scripts/run-tests.mjs --quick`): the
+ * heavy trials run fewer repetitions there; `npm run test:reliability` runs the full counts.
+ */
+export const QUICK = process.env.PLUMB_QUICK === '1';
+
+/** A trial count: an explicit environment override, else the quick or the full count. */
+export function trialCount(envVar: string, full: number, quick: number): number {
+  const set = process.env[envVar];
+  if (set !== undefined && set !== '') {
+    const n = Number(set);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`${envVar} must be a whole number ≥ 1, got ${JSON.stringify(set)}`);
+    return n;
+  }
+  return QUICK ? quick : full;
+}
+
+/**
+ * Where the checks write their figures: under test-output/ (ignored by git), never the
+ * committed reliability/results.json. `npm run reliability:record` runs the full suite
+ * and copies its figures there; PLUMB_RELIABILITY_RESULTS names another file.
+ */
+export const RESULTS_FILE =
+  process.env.PLUMB_RELIABILITY_RESULTS || path.join(ROOT, 'test-output', 'reliability', QUICK ? 'results-quick.json' : 'results.json');
 export const CLI = path.join(ROOT, 'dist', 'cli.js');
 
 export interface CheckFigures {
@@ -23,7 +48,7 @@ export interface CheckFigures {
 }
 
 /**
- * Merges one check's figures into reliability/results.json. Test files run in parallel
+ * Merges one check's figures into RESULTS_FILE. Test files run in parallel
  * processes, so the read-merge-write happens under an exclusive lock file, and the new
  * content replaces the old with one rename (a reader never sees half a file).
  */
@@ -54,7 +79,7 @@ export async function recordCheck(id: string, figures: CheckFigures): Promise<vo
     const date = new Date().toISOString();
     all.generated = date;
     all.node = process.version;
-    all.checks[id] = { ...figures, passed: figures.failures === 0, date, machine: { cpus: os.cpus().length, platform: process.platform } };
+    all.checks[id] = { ...figures, passed: figures.failures === 0, quick: QUICK, date, machine: { cpus: os.cpus().length, platform: process.platform } };
     all.checks = Object.fromEntries(Object.entries(all.checks).sort(([a], [b]) => a.localeCompare(b)));
     const temp = `${RESULTS_FILE}.tmp-${process.pid}`;
     fs.writeFileSync(temp, JSON.stringify(all, null, 2) + '\n');

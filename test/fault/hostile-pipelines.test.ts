@@ -11,10 +11,10 @@ import { Worker } from 'node:worker_threads';
 import fc from 'fast-check';
 import { isMap, isSeq, parseDocument, visit, type Document, type YAMLMap } from 'yaml';
 import { validatePipeline, parsePipelineText } from '../../runtime/spec';
-import { bundleFixture, Failures, recordCheck, ROOT, tempDir } from './helpers';
+import { bundleFixture, Failures, recordCheck, ROOT, tempDir, trialCount } from './helpers';
 import type { ValidateReply, ValidateRequest } from './fixtures/validate-worker';
 
-const CASES = Number(process.env.PLUMB_FAULT_CASES ?? 10_000);
+const CASES = trialCount('PLUMB_FAULT_CASES', 10_000, 1_000);
 /** A safety bound per case, far above the few ms a case takes: beyond it, it hangs. */
 const CASE_LIMIT_MS = 10_000;
 

@@ -5,9 +5,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { ALWAYS_NEVER_RETRIED, CancelledError, retryDelay, runWithRetry, type RetryPolicy } from '../../runtime';
-import { Failures, recordCheck } from './helpers';
+import { Failures, recordCheck, trialCount } from './helpers';
 
-const RUNS = 2000;
+const RUNS = trialCount('PLUMB_RETRY_RUNS', 2000, 400);
 
 const policyArb: fc.Arbitrary<RetryPolicy> = fc.record({
   attempts: fc.integer({ min: 1, max: 8 }),

@@ -15,9 +15,9 @@ import { DebugClient } from '@vscode/debugadapter-testsupport';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { ADAPTER, alive, startAdapterServer, waitFor } from '../adapter/helpers';
 import { processFigures, tagChildProcesses, taggedHosts } from './adapter-processes';
-import { Failures, recordCheck, tempDir } from './helpers';
+import { Failures, recordCheck, tempDir, trialCount } from './helpers';
 
-const SESSIONS = Number(process.env.PLUMB_SOAK_SESSIONS ?? 100);
+const SESSIONS = trialCount('PLUMB_SOAK_SESSIONS', 100, 20);
 const ROWS = 1_000_000;
 const PAGE = 100;
 const PAGE_STARTS = [0, 250_000, 500_000, 999_900];

@@ -74,6 +74,15 @@ test('overrides: values are read as YAML scalars', () => {
   assert.deepEqual(problems, ['--set x: expected key=value, e.g. --set test_size=0.3']);
 });
 
+test('overrides: YAML 1.1 tags build no Buffer, Set or Date; such a value is its literal text', () => {
+  // Found by R3 (test/fault/hostile-pipelines.test.ts): `--set seed=!!binary aGk=` put a Buffer into params.
+  for (const text of ['!!binary aGk=', '!!set {a: null}', '!!timestamp 2001-12-14', '!!omap [a: 1]', '!custom x']) {
+    assert.equal(parseOverrideValue(text), text, text);
+  }
+  assert.equal(parseOverrideValue('!!str 5'), '5');
+  assert.equal(parseOverrideValue('!!int 7'), 7);
+});
+
 test('overrides: applied to a copy; unknown keys are errors with suggestions', () => {
   const { overrides } = parseOverrides(['seed=1', 'model.lr=0.5', 'cols=[c]', 'tset_size=1', 'model.lr.x=1', 'zzz=1']);
   const r = applyOverrides(params, overrides);

@@ -68,6 +68,17 @@ test('schema: picks the with: schema by uses, and checks retry and names', () =>
   assert.ok(errorsFor({ feature: [] }).includes(' required'));
 });
 
+test('schema: an empty retry: is accepted, as the loader takes it as not given', async () => {
+  // Found by R3 (test/fault/hostile-pipelines.test.ts): the loader accepted `retry:` left
+  // empty while the schema demanded an object.
+  const validate = validator(pipelineJsonSchema(testStages));
+  const text = 'pipeline: p\nretry:\nfeature:\n  - stage: s\n    uses: impute\n    with: { columns: [a] }\n    retry:\n';
+  const doc = parsePipelineText('empty-retry.pipeline.yaml', text).doc.toJS();
+  assert.equal(validate(doc), true, JSON.stringify(validate.errors));
+  const diagnostics = await validatePipeline(path.join(FIXTURES, 'empty-retry.pipeline.yaml'), { text, stages: testStages, loadModules: false });
+  assert.deepEqual(diagnostics.filter((d) => d.severity === 'error'), []);
+});
+
 test('schema: every property carries a description for hovers', () => {
   const schema = pipelineJsonSchema(testStages);
   assert.deepEqual(undocumented(schema), []);
