@@ -24,6 +24,8 @@ import type { EngineEvent } from './events';
 import { StageInterrupt, type AfterStagePoint, type Controller, type Directive, type PointBase } from './controller';
 import { makeContext, type ContextDeps, type RunState } from './context';
 import { checkOutput } from './data-checks';
+import { claimHistory, openForInference, pinForVersion, stageLoader, type InferencePlan, type StageLoader } from './pinned-code';
+import type { CodeChange } from './code-drift';
 
 export interface RunOptions {
   mode?: Mode;
@@ -45,6 +47,11 @@ export interface RunOptions {
   runId?: string;
   /** Engine data warnings after each stage (default true). */
   dataChecks?: boolean;
+  /**
+   * Inference: run this spec and its stage modules as they are now (the working copy)
+   * instead of the version's pinned spec and code, and report what differs (RunResult.drift).
+   */
+  workingCopy?: boolean;
 }
 
 export interface RunResult {
@@ -60,6 +67,8 @@ export interface RunResult {
   model?: ModelArtifact;
   states: Record<string, Json>;
   error?: Error;
+  /** Inference with `workingCopy`: how the working copy differs from the version (empty: it does not). */
+  drift?: CodeChange[];
 }
 
 interface Slot {
@@ -93,13 +102,13 @@ export function newRunId(): string {
 }
 
 /** Resolve each stage's definition: a built-in by name or a user module by path. */
-export async function resolveStages(specs: StageSpec[]): Promise<StageDef[]> {
+export async function resolveStages(specs: StageSpec[], load: StageLoader = loadUserStage): Promise<StageDef[]> {
   // One load per module file, however many stages use it, and no promise per stage: a
   // pipeline can have very many stages sharing a few modules.
   const loads = new Map<string, Promise<StageDef>>();
   for (const s of specs) {
     if (s.module) {
-      if (!loads.has(s.module)) loads.set(s.module, loadUserStage(s.module));
+      if (!loads.has(s.module)) loads.set(s.module, load(s.module)); // PIN (c): pinned bundles or the working copy
     } else if (!builtinStages.has(s.uses)) {
       throw new Error(`${s.uses}: unknown stage type`);
     }
@@ -138,6 +147,15 @@ export async function runPipeline(spec: PipelineSpec, opts: RunOptions = {}): Pr
   const perf0 = performance.now();
   const epochAt = (perfNow: number): number => Math.round(start + (perfNow - perf0));
   const clock = (): number => epochAt(performance.now());
+
+  // PIN (b): inference replays the version's own spec and code (pinned-code.ts); with
+  // opts.workingCopy it runs this spec and reports the drift. A failure here is thrown
+  // inside the run below, so it is reported like any other (run-end, run record).
+  let plan: InferencePlan | { error: unknown } | undefined;
+  if (mode === 'inference' && store) {
+    plan = await openForInference(store, spec, opts).catch((error: unknown) => ({ error }));
+    if ('spec' in plan) spec = plan.spec;
+  }
 
   const state: RunState = { runId, mode, model: undefined, tables: new Map(), states: {}, metrics: {}, reports: {} };
   const specs = runStages(spec, mode);
@@ -204,16 +222,20 @@ export async function runPipeline(spec: PipelineSpec, opts: RunOptions = {}): Pr
   let dataHash = '';
 
   try {
+    // PIN (b, c): the pipeline file owns its history; notes on what runs; pinned modules.
+    if (plan && 'error' in plan) throw plan.error;
+    if (mode === 'train' && store) await claimHistory(store, spec);
+    for (const message of plan?.notes ?? []) emit({ type: 'warning', runId, time: clock(), message, code: 'pinned-code' });
     // Inference replays the saved state: load it before touching any data.
     if (mode === 'inference') {
       if (!store) throw new Error('inference needs a store to load a version from');
-      const loaded = await store.loadVersion(spec.name, opts.version ?? 'latest');
+      const loaded = await store.loadVersion(spec.name, plan?.version ?? opts.version ?? 'latest'); // PIN (b)
       version = loaded.manifest.version;
       state.model = (loaded.model ?? undefined) as RunState['model'];
       state.states = { ...((loaded.state ?? {}) as Record<string, Json>) };
     }
 
-    const defs = await resolveStages(specs);
+    const defs = await resolveStages(specs, stageLoader(spec)); // PIN (c)
     if (mode === 'inference') {
       specs.forEach((f, i) => {
         if (defs[i].kind === 'fitted' && !Object.hasOwn(state.states, f.name)) {
@@ -234,13 +256,16 @@ export async function runPipeline(spec: PipelineSpec, opts: RunOptions = {}): Pr
     output = await runSlots(slots, output);
 
     if (mode === 'train' && store && status === 'ok' && !opts.stopAfter) {
+      const pinned = await pinForVersion(spec, store, defs); // PIN (a): the resolved spec and every stage module as built
       const saved = await store.saveVersion(spec.name, {
         artifacts: {
           state: state.states,
           config: versionConfig(spec, slots),
           model: (state.model ?? null) as Json,
           metrics: { ...state.metrics, ...state.reports } as Json,
+          code: pinned.code, // PIN (a)
         },
+        bundles: pinned.bundles, // PIN (a)
         lineage: { pipelineFileHash: spec.fileHash, dataHash, params: spec.params as Json, runId },
       });
       version = saved.version;
@@ -284,6 +309,7 @@ export async function runPipeline(spec: PipelineSpec, opts: RunOptions = {}): Pr
     model: state.model,
     states: state.states,
     error: failure,
+    ...(plan && 'drift' in plan && plan.drift ? { drift: plan.drift } : {}), // PIN (b)
   };
 
   async function runSlots(slots: Slot[], first: Table): Promise<Table> {

@@ -68,4 +68,19 @@ export interface PipelineSpec {
   feature: StageSpec[];
   training: StageSpec[];
   inference: StageSpec[];
+  /**
+   * Set on a spec rebuilt from a saved version (runtime/engine/pinned-code.ts): inference
+   * replays that version, and its user stage modules are the version's compiled bundles.
+   */
+  pinned?: PinnedSource;
+}
+
+/** Where a pinned spec came from and where its stage code is. */
+export interface PinnedSource {
+  /** The version whose spec and code this is. */
+  version: number;
+  /** Store root the bundles are read from. */
+  store: string;
+  /** Absolute module path (as `StageSpec.module`) → its bundle: object id and path as written. */
+  modules: Record<string, { bundle: string; path: string }>;
 }

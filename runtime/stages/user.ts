@@ -13,9 +13,15 @@
 //
 // Loads are cached by the mtimes of every file esbuild read, so re-validating while
 // typing is cheap and an edit to a helper file is picked up too.
+//
+// Compiling and evaluating are separate steps (compileUserStage, evaluateUserStage): a
+// training run pins the compiled text of every module it ran in the version it saves
+// (builtFrom gives it), and inference evaluates that pinned text instead of compiling
+// the working copy (runtime/engine/pinned-code.ts).
 
 import Module from 'node:module';
-import { statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { FittedStage, ModelStage, ParamSchema, StageDef, TransformStage } from './types';
 
@@ -29,11 +35,28 @@ export function isUserStageRef(uses: string): boolean {
   return uses.startsWith('./') || uses.startsWith('../') || path.isAbsolute(uses);
 }
 
+/** A module as compiled: the one CommonJS text esbuild made and the files that went into it. */
+export interface CompiledStage {
+  /** Absolute path of the module (the `uses:` file). */
+  module: string;
+  /** CommonJS with an inline source map (sources relative to the module's folder). */
+  code: string;
+  /** Every source file esbuild read, with the sha256 and size of the text it read. */
+  sources: { file: string; sha256: string; bytes: number }[];
+}
+
 interface CacheEntry {
   inputs: Map<string, number>; // absolute path → mtimeMs
   def: StageDef;
 }
 const cache = new Map<string, CacheEntry>();
+/** What each loaded def was evaluated from, so a training run can pin exactly that. */
+const built = new WeakMap<StageDef, CompiledStage>();
+
+/** The compiled module a def returned by loadUserStage / evaluateUserStage came from. */
+export function builtFrom(def: StageDef): CompiledStage | undefined {
+  return built.get(def);
+}
 
 function mtime(file: string): number | undefined {
   try {
@@ -90,6 +113,11 @@ function plumbApi(): unknown {
 }
 
 function evaluate(code: string, absPath: string): unknown {
+  // Node reads a module's inline source map only when source maps are on at the time it
+  // compiles the module; without this a stage's errors name lines of esbuild's output
+  // (flaky.ts:27:9 for a 6-line file). Every process that loads user stages gets it this
+  // way (CLI, session host, inspect host, library users); it affects stack traces only.
+  process.setSourceMapsEnabled(true);
   const ModuleCtor = Module as unknown as { new (id: string): ModuleInternals } & ModuleStatics;
   const m = new ModuleCtor(absPath);
   m.filename = absPath;
@@ -166,14 +194,11 @@ function toStageDef(absPath: string, exported: unknown): StageDef {
 }
 
 /**
- * Loads a user stage module and returns it as a StageDef. Throws an Error naming the
- * module when it is missing, does not compile, throws while loading, or exports the
- * wrong shape.
+ * Compiles a user stage module (and the files it imports) into one CommonJS text. Throws
+ * an Error naming the module, or the first error's `file:line:col`, when it is not a
+ * module file, is missing or does not compile.
  */
-export async function loadUserStage(absPath: string): Promise<StageDef> {
-  const cached = cache.get(absPath);
-  if (cached && isFresh(cached)) return cached.def;
-
+export async function compileUserStage(absPath: string): Promise<CompiledStage & { mtimes: Map<string, number> }> {
   const ext = path.extname(absPath).toLowerCase();
   if (!USER_STAGE_EXTENSIONS.includes(ext)) {
     throw new Error(`${absPath}: a user stage must be a ${USER_STAGE_EXTENSIONS.join(', ')} file`);
@@ -189,11 +214,29 @@ export async function loadUserStage(absPath: string): Promise<StageDef> {
     const where = first?.location ? `${path.resolve(first.location.file)}:${first.location.line}:${first.location.column + 1}` : absPath;
     throw new Error(`${where}: cannot compile user stage: ${first?.text ?? (e as Error).message}`);
   }
-  // Node reads a module's inline source map only when source maps are on at the time it
-  // compiles the module; without this a stage's errors name lines of esbuild's output
-  // (flaky.ts:27:9 for a 6-line file). Every process that loads user stages gets it this
-  // way (CLI, session host, inspect host, library users); it affects stack traces only.
-  process.setSourceMapsEnabled(true);
+  // The sources are hashed now, right after esbuild read them, so the hashes describe the
+  // text that was compiled even if a file is edited while the run goes on.
+  const mtimes = new Map<string, number>();
+  const sources = compiled.inputs.map((file) => {
+    mtimes.set(file, mtime(file) ?? -1);
+    let text: Buffer;
+    try {
+      text = readFileSync(file);
+    } catch {
+      text = Buffer.alloc(0);
+    }
+    return { file, sha256: createHash('sha256').update(text).digest('hex'), bytes: text.byteLength };
+  });
+  return { module: absPath, code: compiled.code, sources, mtimes };
+}
+
+/**
+ * Runs a compiled module's text as the module `absPath` (the path its `require`s and stack
+ * traces resolve from; the file itself need not exist) and returns its stage. Throws an
+ * Error naming the module when it throws while loading or exports the wrong shape.
+ */
+export function evaluateUserStage(compiled: CompiledStage): StageDef {
+  const absPath = compiled.module;
   let exports: unknown;
   try {
     exports = evaluate(compiled.code, absPath);
@@ -201,8 +244,20 @@ export async function loadUserStage(absPath: string): Promise<StageDef> {
     throw new Error(`${absPath}: user stage threw while loading: ${e instanceof Error ? e.message : String(e)}`);
   }
   const def = toStageDef(absPath, stageExport(exports));
-  const inputs = new Map<string, number>();
-  for (const file of compiled.inputs) inputs.set(file, mtime(file) ?? -1);
-  cache.set(absPath, { inputs, def });
+  built.set(def, { module: compiled.module, code: compiled.code, sources: compiled.sources });
+  return def;
+}
+
+/**
+ * Loads a user stage module (the working copy) and returns it as a StageDef. Throws an
+ * Error naming the module when it is missing, does not compile, throws while loading, or
+ * exports the wrong shape.
+ */
+export async function loadUserStage(absPath: string): Promise<StageDef> {
+  const cached = cache.get(absPath);
+  if (cached && isFresh(cached)) return cached.def;
+  const compiled = await compileUserStage(absPath);
+  const def = evaluateUserStage(compiled);
+  cache.set(absPath, { inputs: compiled.mtimes, def });
   return def;
 }

@@ -7,7 +7,8 @@ import type { Json } from '../vocabulary';
 import { metricsSummary, MANIFEST_FORMAT, type ArtifactIds, type ArtifactSizes, type VersionManifest } from './manifest';
 import { isObjectId } from './names';
 
-const INDEX_FORMAT = 1;
+// 2: the optional `code` artifact and `bundles` (older indexes are rebuilt).
+const INDEX_FORMAT = 2;
 
 interface IndexColumns {
   format: number;
@@ -20,11 +21,13 @@ interface IndexColumns {
   pipelineFileHash: number[];
   dataHash: number[];
   params: Json[];
-  /** [state, config, model or -1, metrics] as indexes into `strings`. */
+  /** [state, config, model or -1, metrics, code or -1] as indexes into `strings`. */
   objects: number[][];
-  /** [state, config, model or -1, metrics] in bytes. */
+  /** [state, config, model or -1, metrics, code or -1] in bytes. */
   sizes: number[][];
   metrics: Record<string, number>[];
+  /** Bundle object ids as indexes into `strings`, or null. */
+  bundles: (number[] | null)[];
   tags: (string[] | null)[];
 }
 
@@ -54,6 +57,7 @@ export function encodeIndex(pipeline: string, manifests: VersionManifest[]): Ind
     objects: [],
     sizes: [],
     metrics: [],
+    bundles: [],
     tags: [],
   };
   for (const m of manifests) {
@@ -65,10 +69,11 @@ export function encodeIndex(pipeline: string, manifests: VersionManifest[]): Ind
     cols.dataHash.push(intern(m.dataHash));
     cols.params.push(m.params);
     const o = m.objects;
-    cols.objects.push([intern(o.state), intern(o.config), o.model === undefined ? -1 : intern(o.model), intern(o.metrics)]);
+    cols.objects.push([intern(o.state), intern(o.config), o.model === undefined ? -1 : intern(o.model), intern(o.metrics), o.code === undefined ? -1 : intern(o.code)]);
     const s = m.sizes;
-    cols.sizes.push([s.state, s.config, s.model ?? -1, s.metrics]);
+    cols.sizes.push([s.state, s.config, s.model ?? -1, s.metrics, s.code ?? -1]);
     cols.metrics.push(m.metrics);
+    cols.bundles.push(m.bundles ? m.bundles.map(intern) : null);
     cols.tags.push(m.tags ?? null);
   }
   return cols;
@@ -81,7 +86,7 @@ export function decodeIndex(raw: unknown, pipeline: string): VersionManifest[] {
   const c = raw as IndexColumns;
   if (c === null || typeof c !== 'object' || c.format !== INDEX_FORMAT || c.pipeline !== pipeline) throw new BadIndex();
   const n = c.version?.length;
-  const columns = [c.time, c.parent, c.runId, c.pipelineFileHash, c.dataHash, c.params, c.objects, c.sizes, c.metrics, c.tags];
+  const columns = [c.time, c.parent, c.runId, c.pipelineFileHash, c.dataHash, c.params, c.objects, c.sizes, c.metrics, c.bundles, c.tags];
   if (!Array.isArray(c.version) || !Array.isArray(c.strings) || columns.some((col) => !Array.isArray(col) || col.length !== n)) {
     throw new BadIndex();
   }
@@ -109,12 +114,16 @@ export function decodeIndex(raw: unknown, pipeline: string): VersionManifest[] {
     if (!Number.isSafeInteger(version) || version < 1) throw new BadIndex();
     const o = c.objects[i];
     const s = c.sizes[i];
-    if (!Array.isArray(o) || o.length !== 4 || !Array.isArray(s) || s.length !== 4) throw new BadIndex();
+    if (!Array.isArray(o) || o.length !== 5 || !Array.isArray(s) || s.length !== 5) throw new BadIndex();
     const objects: ArtifactIds = { state: id(o[0]), config: id(o[1]), metrics: id(o[3]) };
     const sizes: ArtifactSizes = { state: num(s[0]), config: num(s[1]), metrics: num(s[3]) };
     if (o[2] !== -1) {
       objects.model = id(o[2]);
       sizes.model = num(s[2]);
+    }
+    if (o[4] !== -1) {
+      objects.code = id(o[4]);
+      sizes.code = num(s[4]);
     }
     const m: VersionManifest = {
       format: MANIFEST_FORMAT,
@@ -131,6 +140,11 @@ export function decodeIndex(raw: unknown, pipeline: string): VersionManifest[] {
     };
     const parent = c.parent[i];
     if (parent !== null) m.parent = num(parent);
+    const bundles = c.bundles[i];
+    if (bundles !== null) {
+      if (!Array.isArray(bundles)) throw new BadIndex();
+      m.bundles = bundles.map(id);
+    }
     const tags = c.tags[i];
     if (tags !== null) {
       if (!Array.isArray(tags) || !tags.every((t) => typeof t === 'string')) throw new BadIndex();

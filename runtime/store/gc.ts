@@ -65,6 +65,7 @@ export async function collectGarbage(
           const id = m.objects[name];
           if (id) referenced.add(id);
         }
+        for (const id of m.bundles ?? []) referenced.add(id);
       }
       for (const d of damaged) {
         const text = await fs.readFile(d.file, 'latin1').catch(() => '');

@@ -8,8 +8,10 @@ import { isObjectId } from './names';
 
 export const MANIFEST_FORMAT = 1;
 
-export type ArtifactName = 'state' | 'config' | 'model' | 'metrics';
-export const ARTIFACT_NAMES: readonly ArtifactName[] = ['state', 'config', 'model', 'metrics'];
+export type ArtifactName = 'state' | 'config' | 'model' | 'metrics' | 'code';
+export const ARTIFACT_NAMES: readonly ArtifactName[] = ['state', 'config', 'model', 'metrics', 'code'];
+/** Artifacts a version may lack: no model (a feature-only pipeline), no code (saved before Plumb pinned code). */
+export const OPTIONAL_ARTIFACTS: ReadonlySet<ArtifactName> = new Set(['model', 'code']);
 
 export interface ArtifactIds {
   state: string;
@@ -17,6 +19,12 @@ export interface ArtifactIds {
   /** Absent when the version has no model (e.g. a feature-only pipeline). */
   model?: string;
   metrics: string;
+  /**
+   * The pinned spec and code (runtime/engine/pinned-code.ts): the resolved spec, the
+   * pipeline files' text and each user stage module's bundle id. Absent in versions saved
+   * before Plumb pinned code.
+   */
+  code?: string;
 }
 
 export interface ArtifactSizes {
@@ -24,6 +32,7 @@ export interface ArtifactSizes {
   config: number;
   model?: number;
   metrics: number;
+  code?: number;
 }
 
 export interface VersionManifest {
@@ -42,6 +51,11 @@ export interface VersionManifest {
   sizes: ArtifactSizes;
   /** Top-level finite numbers of the metrics artifact, for listings and charts. */
   metrics: Record<string, number>;
+  /**
+   * Further objects the version needs: the compiled bundles of its user stage modules
+   * (named by the `code` artifact). Listed here so gc keeps them and verify checks them.
+   */
+  bundles?: string[];
   tags?: string[];
   /** Filled in by listVersions / getVersion from the aliases folder; never stored. */
   aliases?: string[];
@@ -86,7 +100,7 @@ export function readManifest(
   const sizeOut = {} as ArtifactSizes;
   for (const name of ARTIFACT_NAMES) {
     const id = objects[name];
-    if (id === undefined && name === 'model') continue;
+    if (id === undefined && OPTIONAL_ARTIFACTS.has(name)) continue;
     if (!isObjectId(id)) damaged(file, `objects.${name} is not an object id`);
     ids[name] = id as string;
     sizeOut[name] = numberField(file, `sizes.${name}`, sizes[name]);
@@ -106,6 +120,10 @@ export function readManifest(
     metrics: metricsSummary(m.metrics),
   };
   if (m.parent !== undefined) manifest.parent = numberField(file, 'parent', m.parent);
+  if (m.bundles !== undefined) {
+    if (!Array.isArray(m.bundles) || !m.bundles.every(isObjectId)) damaged(file, '"bundles" is not a list of object ids');
+    manifest.bundles = [...(m.bundles as string[])];
+  }
   if (m.tags !== undefined) {
     if (!Array.isArray(m.tags) || !m.tags.every((t) => typeof t === 'string')) damaged(file, '"tags" is not a list of strings');
     manifest.tags = [...(m.tags as string[])];

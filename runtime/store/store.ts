@@ -14,6 +14,7 @@ import { waitWhileLocked } from './lock';
 import {
   ARTIFACT_NAMES,
   MANIFEST_FORMAT,
+  OPTIONAL_ARTIFACTS,
   metricsSummary,
   type ArtifactIds,
   type ArtifactName,
@@ -22,6 +23,7 @@ import {
 } from './manifest';
 import { checkName, quoteName } from './names';
 import { ObjectStore, readdirOrEmpty } from './objects';
+import { OwnerRecord } from './owner';
 import { RunTable, type RunRecord } from './runs';
 import { VersionCatalog, type DamagedFile } from './versions';
 
@@ -33,7 +35,14 @@ export interface SaveVersionInput {
     config: Json;
     model: Json | ModelArtifact | null;
     metrics: Json;
+    /** The pinned spec and code (runtime/engine/pinned-code.ts); absent = not pinned. */
+    code?: Json;
   };
+  /**
+   * Raw objects the version needs besides its artifacts (the compiled stage bundles the
+   * `code` artifact names by id). Stored content-addressed and listed in the manifest.
+   */
+  bundles?: Uint8Array[];
   lineage: {
     pipelineFileHash: string;
     dataHash: string;
@@ -53,6 +62,8 @@ export interface LoadedVersion {
   config: Json;
   model: Json | null;
   metrics: Json;
+  /** null when the version was saved before Plumb pinned code. */
+  code: Json | null;
 }
 
 export interface ListOptions {
@@ -72,7 +83,8 @@ export interface RunList extends Array<RunRecord> {
 export interface VerifyProblem {
   pipeline: string;
   version?: number;
-  artifact?: ArtifactName;
+  /** The artifact, or 'bundle' for one of the version's compiled stage modules. */
+  artifact?: ArtifactName | 'bundle';
   objectId?: string;
   file: string;
   code: 'corrupt' | 'not-found' | 'io';
@@ -140,8 +152,12 @@ export class Store {
     const values = new Map<string, unknown>();
     const objects = {} as ArtifactIds;
     const sizes = {} as ArtifactSizes;
-    const names = ARTIFACT_NAMES.filter((name) => !(name === 'model' && (input.artifacts[name] === null || input.artifacts[name] === undefined)));
-    const settled = await Promise.allSettled(names.map((name) => this.putArtifact(input.artifacts[name])));
+    const names = ARTIFACT_NAMES.filter((name) => !(OPTIONAL_ARTIFACTS.has(name) && (input.artifacts[name] === null || input.artifacts[name] === undefined)));
+    const bundles = input.bundles ?? [];
+    const settled = await Promise.allSettled([
+      ...names.map((name) => this.putArtifact(input.artifacts[name])),
+      ...bundles.map(async (bytes) => ({ id: (await this.objects.put(bytes)).id, size: bytes.byteLength })),
+    ]);
     const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason; // after every write has finished or cleaned up
     const stored = settled.map((r) => (r as PromiseFulfilledResult<{ id: string; size: number }>).value);
@@ -151,6 +167,8 @@ export class Store {
       objects[name] = id;
       sizes[name] = size;
     });
+    const bundleIds = new Map<string, Uint8Array>();
+    bundles.forEach((bytes, i) => bundleIds.set(stored[names.length + i].id, bytes));
     const params = JSON.parse(canonicalJson(lineage.params ?? null)) as Json;
     const metrics = metricsSummary(input.artifacts.metrics);
 
@@ -170,6 +188,7 @@ export class Store {
       };
       const parent = lineage.parent ?? latest;
       if (parent !== undefined) m.parent = parent;
+      if (bundleIds.size > 0) m.bundles = [...bundleIds.keys()].sort();
       if (input.tags?.length) m.tags = [...input.tags];
       return m;
     });
@@ -179,6 +198,9 @@ export class Store {
     await waitWhileLocked(gcLockPath(this.root), GC_LOCK_STALE_MS);
     for (const [id, value] of values) {
       if (!(await this.objects.exists(id))) await this.putArtifact(value);
+    }
+    for (const [id, bytes] of bundleIds) {
+      if (!(await this.objects.exists(id))) await this.objects.put(bytes);
     }
     return { ...manifest, aliases: [] };
   }
@@ -250,8 +272,8 @@ export class Store {
       const id = manifest.objects[which];
       return id === undefined ? Promise.resolve(null) : this.getJson(id);
     };
-    const [state, config, model, metrics] = await Promise.all(ARTIFACT_NAMES.map(load));
-    return { manifest, state, config, model, metrics };
+    const [state, config, model, metrics, code] = await Promise.all(ARTIFACT_NAMES.map(load));
+    return { manifest, state, config, model, metrics, code };
   }
 
   /** Removes a version and every alias pointing at it. Its objects stay until gc. */
@@ -296,6 +318,41 @@ export class Store {
   async listPipelines(): Promise<string[]> {
     const names = await readdirOrEmpty(path.join(this.root, 'pipelines'));
     return names.filter((n) => isValidName(n)).sort();
+  }
+
+  // ---- which pipeline file a history belongs to (owner.ts) ----------------------------
+
+  /** The pipeline file whose history `pipeline` is, or undefined when no run claimed it yet. */
+  async pipelineOwner(pipeline: string): Promise<string | undefined> {
+    return this.ownerRecord(pipeline).get();
+  }
+
+  /**
+   * Checks that `pipelineFile` owns the history of `pipeline`, claiming it when nobody
+   * does and `claim` is set. Another file owning it is a 'conflict' that says what to do.
+   */
+  async checkPipelineOwner(pipeline: string, pipelineFile: string, opts: { claim?: boolean } = {}): Promise<void> {
+    const record = this.ownerRecord(pipeline);
+    const owner = opts.claim ? await record.claim(pipelineFile) : await record.get();
+    if (owner === undefined || (await sameFile(owner, pipelineFile))) return;
+    const gone = (await exists(owner)) ? '' : ' (that file no longer exists)';
+    const file = path.resolve(pipelineFile);
+    throw new StoreError(
+      `pipeline ${pipeline} in the store ${this.root} belongs to ${owner}${gone}, not to ${file}: ` +
+        `two files with the same pipeline: name would mix their versions. If ${path.basename(file)} is a ` +
+        `different pipeline, give it another pipeline: name or its own store:; if it is the same ` +
+        `pipeline moved or renamed, take over its history with 'plumb versions ${relativeForHint(file)} adopt'`,
+      'conflict',
+      record.file,
+    );
+  }
+
+  /** Makes `pipelineFile` the owner of `pipeline`'s history (a moved or renamed pipeline). */
+  async adoptPipeline(pipeline: string, pipelineFile: string): Promise<string | undefined> {
+    const record = this.ownerRecord(pipeline);
+    const before = await record.get();
+    await record.set(pipelineFile);
+    return before;
   }
 
   // ---- runs ----------------------------------------------------------------------------
@@ -351,8 +408,9 @@ export class Store {
       const { manifests, damaged } = await this.catalog(p).list(true);
       for (const d of damaged) problems.push({ pipeline: p, file: d.file, code: 'corrupt', message: d.message });
       for (const m of manifests) {
-        for (const artifact of ARTIFACT_NAMES) {
-          const id = m.objects[artifact];
+        const parts: Array<[ArtifactName | 'bundle', string | undefined]> = ARTIFACT_NAMES.map((a) => [a, m.objects[a]]);
+        for (const id of m.bundles ?? []) parts.push(['bundle', id]);
+        for (const [artifact, id] of parts) {
           if (id === undefined) continue;
           if (!checked.has(id)) checked.set(id, await this.objects.get(id).then(() => null, (e) => toStoreError(e, this.objects.pathOf(id))));
           const error = checked.get(id);
@@ -392,6 +450,10 @@ export class Store {
     return new AliasTable(this.pipelineDir(pipeline));
   }
 
+  private ownerRecord(pipeline: string): OwnerRecord {
+    return new OwnerRecord(this.root, this.pipelineDir(pipeline));
+  }
+
   private runTable(pipeline: string): RunTable {
     return new RunTable(this.pipelineDir(pipeline));
   }
@@ -423,6 +485,19 @@ async function exists(file: string): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/** Same file, also when one path goes through a symlink (/tmp → /private/tmp). */
+async function sameFile(a: string, b: string): Promise<boolean> {
+  if (path.resolve(a) === path.resolve(b)) return true;
+  const real = (p: string) => fs.realpath(p).catch(() => path.resolve(p));
+  return (await real(a)) === (await real(b));
+}
+
+/** The file as a user would type it from the current folder. */
+function relativeForHint(file: string): string {
+  const rel = path.relative(process.cwd(), file);
+  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : file;
 }
 
 function toStoreError(e: unknown, file: string): StoreError {

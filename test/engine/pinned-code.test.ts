@@ -1,0 +1,152 @@
+// A version pins its spec and code: inference replays them, whatever was edited since;
+// `workingCopy` runs the edited files and reports what differs. Through the runtime API.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { loadPipeline, runPipeline, Store, StoreError, type RunResult } from '../../runtime';
+import { baseWithStagesInstead, workspace } from './fixture';
+
+// A user feature stage with a constant, and one that reads its `with:`: both change the
+// features the model sees, so an edit to either changes the predictions.
+const BOOST = (factor: number): string => `import { numberColumn, type Table } from 'plumb';
+import { FACTOR } from './factor';
+export default function boost(input: Table): Table {
+  const y = input.numberColumn('y');
+  return input.withColumn(numberColumn('y', y.values.map((v) => v * FACTOR * ${factor})));
+}
+`;
+const FACTOR_TS = (n: number): string => `export const FACTOR = ${n};\n`;
+const SHIFT = `import { numberColumn, type Table, type StageContext } from 'plumb';
+export default function shift(input: Table, ctx: StageContext): Table {
+  const by = Number(ctx.params.by);
+  const x = input.numberColumn('x');
+  return input.withColumn(numberColumn('x', x.values.map((v) => v + by)));
+}
+`;
+const PIPELINE = (by: number): string =>
+  baseWithStagesInstead(`  - stage: boost
+    uses: ./stages/boost.ts
+  - stage: shift
+    uses: ./stages/shift.ts
+    with: { by: ${by} }
+  - stage: impute
+    uses: impute
+    with: { strategy: median }
+`).replace(/  - stage: scale\n    uses: standard-scale\n/, '');
+
+function setup() {
+  const ws = workspace(PIPELINE(0));
+  ws.write('stages/boost.ts', BOOST(1));
+  ws.write('stages/factor.ts', FACTOR_TS(1));
+  ws.write('stages/shift.ts', SHIFT);
+  return ws;
+}
+
+function probas(r: RunResult): number[] {
+  assert.equal(r.status, 'ok', r.error?.message);
+  const name = r.output.names.find((n) => n.startsWith('proba='))!;
+  return Array.from(r.output.numberColumn(name).values);
+}
+
+test('inference replays the version’s pinned code: an edited stage module changes nothing; workingCopy reports the drift', async () => {
+  const ws = setup();
+  try {
+    const trained = await runPipeline(await loadPipeline(ws.file), { mode: 'train' });
+    assert.equal(trained.status, 'ok', trained.error?.message);
+    const before = probas(await runPipeline(await loadPipeline(ws.file), { mode: 'inference' }));
+
+    // Edit a helper file the stage module imports: the constant goes from 1 to 1000.
+    ws.write('stages/factor.ts', FACTOR_TS(1000));
+    const warnings: string[] = [];
+    const pinned = await runPipeline(await loadPipeline(ws.file), {
+      mode: 'inference',
+      onEvent: (e) => e.type === 'warning' && warnings.push(e.message),
+    });
+    assert.deepEqual(probas(pinned), before, 'pinned inference serves what was trained');
+    assert.equal(pinned.drift, undefined);
+    assert.match(warnings.join('\n'), /stages\/factor\.ts changed since version 1 was trained: running version 1's own pinned spec and code/);
+
+    const store = new Store(path.join(ws.dir, '.plumb'));
+    const v1 = await store.loadVersion('toy', 1);
+    const code = v1.code as { modules: { path: string; bundle: string; sources: { path: string; sha256: string }[] }[] };
+    const boost = code.modules.find((m) => m.path === 'stages/boost.ts')!;
+    const factorHash = boost.sources.find((s) => s.path === 'stages/factor.ts')!.sha256;
+
+    const working = await runPipeline(await loadPipeline(ws.file), { mode: 'inference', workingCopy: true });
+    assert.notDeepEqual(probas(working), before, 'the working copy runs the edited code');
+    const drift = working.drift ?? [];
+    const change = drift.find((c) => c.kind === 'code' && c.file === 'stages/factor.ts');
+    assert.ok(change, JSON.stringify(drift));
+    assert.equal(change.stage, 'boost');
+    assert.equal(change.from, factorHash);
+    assert.match(change.message, new RegExp(`stage 'boost' \\(stages/boost\\.ts\\): stages/factor\\.ts changed \\(sha256 ${factorHash.slice(0, 12)} → [0-9a-f]{12}\\)`));
+    assert.equal(drift.length, 1, 'only the helper file changed');
+  } finally {
+    ws.cleanup();
+  }
+});
+
+test('an edited with: in the pipeline file changes nothing by default; workingCopy runs it and names the stage', async () => {
+  const ws = setup();
+  try {
+    assert.equal((await runPipeline(await loadPipeline(ws.file), { mode: 'train' })).status, 'ok');
+    const before = probas(await runPipeline(await loadPipeline(ws.file), { mode: 'inference' }));
+    ws.write('toy.pipeline.yaml', PIPELINE(3).replace('  - stage: encode', '  - stage: extra\n    uses: select\n    with: { columns: [x, y, plan] }\n  - stage: encode'));
+    assert.deepEqual(probas(await runPipeline(await loadPipeline(ws.file), { mode: 'inference' })), before);
+
+    const working = await runPipeline(await loadPipeline(ws.file), { mode: 'inference', workingCopy: true });
+    assert.notDeepEqual(probas(working), before);
+    const messages = (working.drift ?? []).map((c) => c.message);
+    assert.deepEqual(messages, [`stage 'shift': with: {"by":0} → {"by":3}`, `stage 'extra' (feature, select) added`]);
+  } finally {
+    ws.cleanup();
+  }
+});
+
+test('a damaged pinned bundle is caught by its hash: inference fails naming the module, and runs nothing else', async () => {
+  const ws = setup();
+  try {
+    assert.equal((await runPipeline(await loadPipeline(ws.file), { mode: 'train' })).status, 'ok');
+    const store = new Store(path.join(ws.dir, '.plumb'));
+    const code = (await store.loadVersion('toy', 1)).code as { modules: { path: string; bundle: string }[] };
+    const shift = code.modules.find((m) => m.path === 'stages/shift.ts')!;
+    const object = path.join(ws.dir, '.plumb', 'objects', shift.bundle.slice(0, 2), shift.bundle.slice(2));
+    fs.chmodSync(object, 0o644);
+    fs.writeFileSync(object, fs.readFileSync(object, 'utf8').replace('v + by', 'v - by'));
+
+    const r = await runPipeline(await loadPipeline(ws.file), { mode: 'inference' });
+    assert.equal(r.status, 'failed');
+    assert.ok(r.error instanceof StoreError && r.error.code === 'corrupt', String(r.error));
+    assert.match(r.error.message, /version 1: the pinned code of the stage module stages\/shift\.ts \(object [0-9a-f]{12}\) is damaged: /);
+    assert.deepEqual(r.record.stages.filter((s) => s.status !== 'pending'), [], 'no stage ran');
+    assert.deepEqual((await store.verify('toy')).map((p) => [p.artifact, p.objectId]), [['bundle', shift.bundle]]);
+  } finally {
+    ws.cleanup();
+  }
+});
+
+test('two files with the same pipeline: name do not share one history; adopting it is explicit', async () => {
+  const ws = setup();
+  try {
+    assert.equal((await runPipeline(await loadPipeline(ws.file), { mode: 'train' })).status, 'ok');
+    const other = ws.write('other.pipeline.yaml', PIPELINE(5));
+    for (const mode of ['train', 'inference'] as const) {
+      const r = await runPipeline(await loadPipeline(other), { mode });
+      assert.equal(r.status, 'failed', mode);
+      assert.ok(r.error instanceof StoreError && r.error.code === 'conflict', String(r.error));
+      assert.match(r.error.message, /pipeline toy in the store .* belongs to .*toy\.pipeline\.yaml, not to .*other\.pipeline\.yaml: two files with the same pipeline: name would mix their versions\. .*another pipeline: name or its own store:.*'plumb versions .*other\.pipeline\.yaml adopt'/);
+    }
+    const store = new Store(path.join(ws.dir, '.plumb'));
+    assert.equal((await store.listVersions('toy')).length, 1, 'nothing was saved for the other file');
+
+    // The same pipeline renamed: adopt the history, then it runs (and the old name is refused).
+    fs.rmSync(ws.file);
+    await store.adoptPipeline('toy', other);
+    const r = await runPipeline(await loadPipeline(other), { mode: 'inference' });
+    assert.equal(r.status, 'ok', r.error?.message);
+    assert.equal(r.version, 1);
+  } finally {
+    ws.cleanup();
+  }
+});
