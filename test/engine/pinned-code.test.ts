@@ -119,7 +119,7 @@ test('a damaged pinned bundle is caught by its hash: inference fails naming the 
     assert.equal(r.status, 'failed');
     assert.ok(r.error instanceof StoreError && r.error.code === 'corrupt', String(r.error));
     assert.match(r.error.message, /version 1: the pinned code of the stage module stages\/shift\.ts \(object [0-9a-f]{12}\) is damaged: /);
-    assert.deepEqual(r.record.stages.filter((s) => s.status !== 'pending'), [], 'no stage ran');
+    assert.deepEqual(r.record.stages.filter((s) => s.attempts.length > 0), [], 'no stage ran');
     assert.deepEqual((await store.verify('toy')).map((p) => [p.artifact, p.objectId]), [['bundle', shift.bundle]]);
   } finally {
     ws.cleanup();
