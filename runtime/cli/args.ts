@@ -22,6 +22,8 @@ export interface CliArgs {
   out?: string;
   store?: string;
   stopAfter?: string;
+  /** Inference: run the working copy instead of the version's pinned spec and code. */
+  workingCopy: boolean;
   /** Whole-run and per-stage time limits in ms (`--timeout`, `--stage-timeout`). */
   timeoutMs?: number;
   stageTimeoutMs?: number;
@@ -50,6 +52,7 @@ export function parseCli(argv: string[]): CliArgs {
         out: { type: 'string', short: 'o' },
         store: { type: 'string' },
         'stop-after': { type: 'string' },
+        'working-copy': { type: 'boolean' },
         timeout: { type: 'string' },
         'stage-timeout': { type: 'string' },
         'max-memory': { type: 'string' },
@@ -76,6 +79,7 @@ export function parseCli(argv: string[]): CliArgs {
     out: v.out,
     store: v.store,
     stopAfter: v['stop-after'],
+    workingCopy: v['working-copy'] ?? false,
     timeoutMs: durationOption('--timeout', v.timeout),
     stageTimeoutMs: durationOption('--stage-timeout', v['stage-timeout']),
     maxMemoryMb: memoryOption(v['max-memory']),
@@ -110,8 +114,9 @@ const MAX_TIMER_MS = 2_147_483_647;
 export const HELP = `plumb — run, validate and inspect ML pipelines (*.pipeline.yaml)
 
 Usage:
-  plumb run FILE [--mode train|inference] [--version N|ALIAS] [--set key=value]...
-                 [--data PATH] [--out PATH] [--stop-after STAGE] [--store DIR] [--json]
+  plumb run FILE [--mode train|inference] [--version N|ALIAS] [--working-copy]
+                 [--set key=value]... [--data PATH] [--out PATH] [--stop-after STAGE]
+                 [--store DIR] [--json]
                  [--timeout DURATION] [--stage-timeout DURATION] [--max-memory MB]
   plumb validate FILE [--json]
   plumb versions FILE [list] [--json]
@@ -120,6 +125,7 @@ Usage:
   plumb versions FILE tag ALIAS N|latest
   plumb versions FILE untag ALIAS
   plumb versions FILE diff A B [--json]
+  plumb versions FILE adopt
   plumb metrics FILE [--run ID] [--all] [--json]
   plumb trace FILE [--run ID]
   plumb gc FILE [--json]
@@ -129,6 +135,9 @@ Options:
   -m, --mode        train (default) fits feature stages and trains, saving a version;
                     inference replays a saved version's feature state and predicts
       --version     version for inference: a number, 'latest' (default) or an alias
+      --working-copy  inference: run the pipeline file and stage modules as they are
+                    now instead of the version's own pinned spec and code, and print
+                    what differs from the version
   -s, --set         override a pipeline param, e.g. --set learning_rate=0.05 (repeatable)
       --data        input data file instead of the pipeline's data: entry
   -o, --out         write the final table to this file (.csv, .json or .arrow)

@@ -14,7 +14,14 @@ export async function runCommand(args: CliArgs, out: Out): Promise<number> {
   const mode = args.mode ?? 'train';
   if (mode !== 'train' && mode !== 'inference') throw new UsageError(`--mode must be 'train' or 'inference', not '${mode}'`);
   if (args.version !== undefined && mode !== 'inference') throw new UsageError(`--version only applies to --mode inference`);
-  const { spec, store } = await loadSpec(args, { checkData: !args.data, mode, loadModules: true });
+  if (args.workingCopy && mode !== 'inference') throw new UsageError(`--working-copy only applies to --mode inference`);
+  // Pinned inference replays the version's own spec, params and stage code: the working
+  // copy's modules are not even loaded (their code does not run), and --set has nothing to change.
+  const pinned = mode === 'inference' && !args.workingCopy;
+  if (pinned && args.set.length > 0) {
+    throw new UsageError(`--set changes params of the working copy, but inference replays the version's own params; add --working-copy to run the working copy with changed params`);
+  }
+  const { spec, store } = await loadSpec(args, { checkData: !args.data, mode, loadModules: !pinned });
   // A name no stage has would otherwise run the whole pipeline; a sub-pipeline stage's
   // name means the last stage it includes.
   let stopAfter: string | undefined;
@@ -46,6 +53,7 @@ export async function runCommand(args: CliArgs, out: Out): Promise<number> {
       signal: abort.signal,
       data: args.data,
       stopAfter,
+      workingCopy: args.workingCopy,
       onEvent: (e) => {
         guard.handle(e);
         view?.handle(e);
@@ -69,6 +77,7 @@ export async function runCommand(args: CliArgs, out: Out): Promise<number> {
         runId: result.runId,
         version: result.version,
         metrics: result.metrics,
+        ...(result.drift ? { drift: result.drift } : {}),
         error: result.error ? { name: result.error.name, message: result.error.message } : undefined,
         output: { rows: result.output.rowCount, columns: result.output.names },
         record: result.record,

@@ -1,14 +1,28 @@
-// `plumb versions`: list, show, rm, tag, untag and diff saved versions.
+// `plumb versions`: list, show, rm, tag, untag, diff and adopt saved versions.
+import * as path from 'node:path';
 import { UsageError, type CliArgs } from './args';
 import { EXIT } from './args';
 import { loadSpec, json, type Out } from './shared';
-import type { LoadedVersion, VersionDiff } from '../store';
+import type { LoadedVersion, Store, VersionDiff } from '../store';
 import type { Json } from '../vocabulary';
+import { compareCode, type CodeChange } from '../engine/code-drift';
+import { loadPinnedCode } from '../engine/pinned-code';
+import { readPinnedCode, type PinnedCode } from '../engine/pinned-spec';
 
 export async function versionsCommand(args: CliArgs, out: Out): Promise<number> {
   const { spec, store } = await loadSpec(args);
   const [, sub = 'list', ...rest] = args.positionals;
   const name = spec.name;
+  if (sub === 'adopt') {
+    const before = await store.adoptPipeline(name, spec.file);
+    if (args.json) out.out(json({ ok: true, pipeline: name, file: spec.file, previous: before ?? null }));
+    else out.out(`pipeline ${name}'s versions now belong to ${spec.file}${before && before !== spec.file ? ` (they belonged to ${before})` : ''}
+`);
+    return EXIT.ok;
+  }
+  // Another file's history: changing it is refused (with what to do), reading it says whose it is.
+  if (sub === 'rm' || sub === 'tag' || sub === 'untag') await store.checkPipelineOwner(name, spec.file);
+  else await noteOwner(store, name, spec.file, out);
   const ref = (s: string | undefined, what = 'a version'): number | string => {
     if (s === undefined) throw new UsageError(`'plumb versions ${sub}' needs ${what}`);
     return /^\d+$/.test(s) ? Number(s) : s;
@@ -37,7 +51,7 @@ export async function versionsCommand(args: CliArgs, out: Out): Promise<number> 
     }
     case 'show': {
       const v = await store.loadVersion(name, ref(rest[0]));
-      out.out(args.json ? json(v) : formatVersion(v));
+      out.out(args.json ? json(v) : formatVersion(v) + formatPinned(readPinnedCode(v.code, `version ${v.manifest.version}`)));
       return EXIT.ok;
     }
     case 'rm': {
@@ -66,11 +80,14 @@ export async function versionsCommand(args: CliArgs, out: Out): Promise<number> 
     }
     case 'diff': {
       const d = await store.diffVersions(name, ref(rest[0], 'two versions'), ref(rest[1], 'two versions'));
-      out.out(args.json ? json(d) : formatDiff(d));
+      const [ca, cb] = await Promise.all([loadPinnedCode(store, name, d.a), loadPinnedCode(store, name, d.b)]);
+      // null when either version was saved before Plumb pinned code: nothing to compare.
+      const code = ca && cb ? compareCode(ca, cb) : null;
+      out.out(args.json ? json({ ...d, code }) : formatDiff(d) + formatCodeDiff(code));
       return EXIT.ok;
     }
     default:
-      throw new UsageError(`unknown versions subcommand '${sub}' (list, show, rm, tag, untag, diff)`);
+      throw new UsageError(`unknown versions subcommand '${sub}' (list, show, rm, tag, untag, diff, adopt)`);
   }
 }
 
@@ -136,4 +153,30 @@ export function formatDiff(d: VersionDiff): string {
   s += `artifacts\n${rows(d.objects.map((o) => [o.artifact, o.changed ? 'changed' : 'same']))}`;
   if (d.lineage.length) s += `lineage\n${rows(d.lineage.map((l) => [l.field, `${inline(l.from ?? undefined)} → ${inline(l.to ?? undefined)}`]))}`;
   return s;
+}
+
+/** `versions show`: the pinned pipeline files and stage modules (path, sha256, size). */
+export function formatPinned(code: PinnedCode | undefined): string {
+  if (!code) return 'pinned code\n  (none: saved before Plumb pinned code; inference runs the working copy)\n';
+  let s = `pinned files\n${rows(code.files.map((f) => [f.path, `${bytes(Buffer.byteLength(f.text)).padStart(9)}  ${f.sha256.slice(0, 12)}`]))}`;
+  s += 'pinned modules\n';
+  if (code.modules.length === 0) return s + '  (no user stage modules)\n';
+  for (const m of code.modules) {
+    s += rows([[m.path, `${bytes(m.bytes).padStart(9)}  ${m.bundle.slice(0, 12)}  (compiled from ${m.sources.length} file${m.sources.length === 1 ? '' : 's'})`]]);
+    s += rows(m.sources.map((x) => [x.path, `${bytes(x.bytes).padStart(9)}  ${x.sha256.slice(0, 12)}`]), '      ');
+  }
+  return s;
+}
+
+/** `versions diff`: which stages' code, `uses:` and `with:` changed, stages added or removed. */
+export function formatCodeDiff(changes: CodeChange[] | null): string {
+  if (changes === null) return 'code\n  (not compared: a version saved before Plumb pinned code)\n';
+  return `code\n${changes.length ? changes.map((c) => `  ${c.message}\n`).join('') : '  (no changes)\n'}`;
+}
+
+async function noteOwner(store: Store, pipeline: string, file: string, out: Out): Promise<void> {
+  const owner = await store.pipelineOwner(pipeline).catch(() => undefined);
+  if (owner !== undefined && path.resolve(owner) !== path.resolve(file)) {
+    out.err(`note: pipeline ${pipeline}'s versions in this store belong to ${owner}, not to ${file} ('plumb versions FILE adopt' takes them over)\n`);
+  }
 }

@@ -146,7 +146,9 @@ export async function buildPinnedCode(
       path: modulePath(spec, s.module),
       bundle: id,
       bytes: bytes.byteLength,
-      sources: built.sources.map((x) => ({ path: slash(path.relative(dir, x.file)), sha256: x.sha256, bytes: x.bytes })),
+      sources: built.sources
+        .map((x) => ({ path: slash(path.relative(dir, x.file)), sha256: x.sha256, bytes: x.bytes }))
+        .sort((x, y) => (x.path < y.path ? -1 : x.path > y.path ? 1 : 0)),
     });
   }
   const doc: PinnedCode = {

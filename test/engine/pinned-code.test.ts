@@ -5,43 +5,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadPipeline, runPipeline, Store, StoreError, type RunResult } from '../../runtime';
-import { baseWithStagesInstead, workspace } from './fixture';
-
-// A user feature stage with a constant, and one that reads its `with:`: both change the
-// features the model sees, so an edit to either changes the predictions.
-const BOOST = (factor: number): string => `import { numberColumn, type Table } from 'plumb';
-import { FACTOR } from './factor';
-export default function boost(input: Table): Table {
-  const y = input.numberColumn('y');
-  return input.withColumn(numberColumn('y', y.values.map((v) => v * FACTOR * ${factor})));
-}
-`;
-const FACTOR_TS = (n: number): string => `export const FACTOR = ${n};\n`;
-const SHIFT = `import { numberColumn, type Table, type StageContext } from 'plumb';
-export default function shift(input: Table, ctx: StageContext): Table {
-  const by = Number(ctx.params.by);
-  const x = input.numberColumn('x');
-  return input.withColumn(numberColumn('x', x.values.map((v) => v + by)));
-}
-`;
-const PIPELINE = (by: number): string =>
-  baseWithStagesInstead(`  - stage: boost
-    uses: ./stages/boost.ts
-  - stage: shift
-    uses: ./stages/shift.ts
-    with: { by: ${by} }
-  - stage: impute
-    uses: impute
-    with: { strategy: median }
-`).replace(/  - stage: scale\n    uses: standard-scale\n/, '');
-
-function setup() {
-  const ws = workspace(PIPELINE(0));
-  ws.write('stages/boost.ts', BOOST(1));
-  ws.write('stages/factor.ts', FACTOR_TS(1));
-  ws.write('stages/shift.ts', SHIFT);
-  return ws;
-}
+import { FACTOR_TS, PIPELINE, setup } from './pinned-fixture';
 
 function probas(r: RunResult): number[] {
   assert.equal(r.status, 'ok', r.error?.message);
