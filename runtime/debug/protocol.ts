@@ -29,6 +29,11 @@ export interface LaunchConfig {
   stopAfterStage?: string;
   /** Input data file instead of the pipeline's `data:` entry. */
   data?: string;
+  /**
+   * Inference: run the pipeline file and stage modules as they are now (the working copy)
+   * instead of the version's own pinned spec and code, and report what differs.
+   */
+  workingCopy?: boolean;
 }
 
 export interface SourceBreakpoint {

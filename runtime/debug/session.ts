@@ -9,6 +9,7 @@ import { loadPipeline, resolveStopAfter, runStages } from '../spec';
 import type { PipelineSpec, StageSpec } from '../spec/types';
 import { checkParams } from '../spec/check-with';
 import { runPipeline, resolveStages } from '../engine/run';
+import { openForInference, stageLoader } from '../engine/pinned-code';
 import type { Controller, Directive, PointBase } from '../engine/controller';
 import type { EngineEvent } from '../engine/events';
 import { Monitor } from '../monitor';
@@ -74,6 +75,8 @@ export class DebugSession {
   private texts = new Map<string, string>();
   private config?: P.LaunchConfig;
   private runSpecs: StageSpec[] = [];
+  /** What pinned inference says before it runs (files edited since the version was trained). */
+  private pinNotes: string[] = [];
   private defs: StageDef[] = [];
   private sections: string[] = [];
   /** Each stage's innermost sub-pipeline group (full name of its including stage), or ''. */
@@ -166,19 +169,30 @@ export class DebugSession {
     const mode = config.mode ?? 'train';
     if (mode !== 'train' && mode !== 'inference') throw new Error(`mode must be 'train' or 'inference', got '${String(mode)}'`);
     const file = path.resolve(config.pipeline);
+    // PIN: inference replays the version's own spec and stage code (the working copy's
+    // modules are not even loaded); `workingCopy` runs the file as it is (pinned-code.ts).
+    const pinned = mode === 'inference' && !config.workingCopy;
+    if (pinned && hasOverrides(config.params)) {
+      throw new Error("'params' change the working copy, but inference replays the version's own params; set \"workingCopy\": true to run the working copy with changed params");
+    }
     let spec: PipelineSpec;
     try {
-      spec = await loadPipeline(file, { overrides: config.params, mode, checkData: !config.data });
+      spec = await loadPipeline(file, { overrides: config.params, mode, checkData: !config.data, loadModules: !pinned });
     } catch (e) {
       if (e instanceof PipelineError) throw new Error(`${path.basename(file)} has errors:\n${e.diagnostics.map(formatDiagnostic).join('\n')}`);
       throw e;
+    }
+    if (pinned) {
+      const plan = await openForInference(this.storeFor(spec, config), spec, { version: config.version });
+      spec = plan.spec;
+      this.pinNotes = plan.notes;
     }
     this.text = await readFile(file, 'utf8');
     this.texts = await readIncludedTexts(spec, this.text);
     this.runSpecs = runStages(spec, mode);
     this.sections = this.runSpecs.map((s) => s.section);
     this.groups = this.runSpecs.map((s) => s.parents?.at(-1)?.name ?? '');
-    this.defs = await resolveStages(this.runSpecs);
+    this.defs = await resolveStages(this.runSpecs, stageLoader(spec)); // PIN: pinned bundles when spec.pinned
     if (config.stopAfterStage !== undefined) {
       // Same names as `plumb run --stop-after`: a stage, or a sub-pipeline stage (its last stage).
       try {
@@ -195,6 +209,10 @@ export class DebugSession {
     if (this.pendingFunctions) for (const r of this.bps.setFunctions(this.pendingFunctions)) this.hooks.send({ event: 'breakpoint', reason: 'changed', breakpoint: r });
     if (config.stopOnEntry && !config.noDebug) this.plan = { reason: 'entry', before: () => true };
     return { stages: this.runSpecs.map((s) => ({ name: s.name, section: s.section, line: s.nameRange.start.line, file: this.fileOf(s) })) };
+  }
+
+  private storeFor(spec: PipelineSpec, config: P.LaunchConfig): Store {
+    return new Store(config.store ? path.resolve(path.dirname(spec.file), config.store) : spec.store);
   }
 
   private fileOf(s: StageSpec): string {
@@ -224,10 +242,12 @@ export class DebugSession {
     let version: number | undefined;
     this.hooks.waiting?.(false);
     try {
+      for (const note of this.pinNotes) this.hooks.send({ event: 'output', category: 'stderr', text: `warning: ${note}\n` });
       const result = await runPipeline(spec, {
         mode: config.mode,
         version: config.version,
-        store: config.store ? new Store(path.resolve(path.dirname(spec.file), config.store)) : undefined,
+        workingCopy: config.workingCopy,
+        store: config.store ? this.storeFor(spec, config) : undefined,
         data: config.data,
         controller: config.noDebug ? undefined : this.controller(),
         monitor: this.monitor,
@@ -767,4 +787,9 @@ function changesVariables(env: VarEnv, before: Table, after: Table): P.Variable[
     v('missing gained', Object.fromEntries(gained.map((m) => [m.name, `${m.before} → ${m.after}`]))),
     v('missing lost', Object.fromEntries(lost.map((m) => [m.name, `${m.before} → ${m.after}`]))),
   ];
+}
+
+/** Launch `params` that would change something: a non-empty map or list. */
+function hasOverrides(params: P.LaunchConfig['params']): boolean {
+  return params !== undefined && (Array.isArray(params) ? params.length > 0 : Object.keys(params).length > 0);
 }

@@ -18,6 +18,8 @@ export interface PlumbLaunchConfiguration extends vscode.DebugConfiguration {
   noDebug?: boolean;
   store?: string;
   stopAfterStage?: string;
+  /** Inference: run the working copy instead of the version's pinned spec and code. */
+  workingCopy?: boolean;
   data?: string;
   /** Folder that relative paths are resolved against (the adapter's own when absent). */
   cwd?: string;

@@ -159,6 +159,10 @@ export function launchConfig(args: PlumbLaunchArguments, cwd: string): P.LaunchC
   if (args.noDebug !== undefined) config.noDebug = args.noDebug;
   if (args.store !== undefined) config.store = path.resolve(cwd, args.store);
   if (args.stopAfterStage !== undefined) config.stopAfterStage = args.stopAfterStage;
+  if (args.workingCopy !== undefined) {
+    if (typeof args.workingCopy !== 'boolean') throw new Error(`launch: 'workingCopy' must be true or false, got ${JSON.stringify(args.workingCopy)}`);
+    config.workingCopy = args.workingCopy;
+  }
   if (args.data !== undefined) config.data = path.resolve(cwd, args.data);
   return config;
 }
@@ -172,6 +176,8 @@ export interface PlumbLaunchArguments extends DebugProtocol.LaunchRequestArgumen
   stopOnEntry?: boolean;
   store?: string;
   stopAfterStage?: string;
+  /** Inference: run the working copy instead of the version's pinned spec and code. */
+  workingCopy?: boolean;
   data?: string;
   /** Folder that relative paths are resolved against. */
   cwd?: string;
