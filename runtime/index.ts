@@ -6,6 +6,11 @@ export type { PipelineSpec, StageSpec } from './spec/types';
 
 export { runPipeline, resolveStages, newRunId, StageFailure } from './engine/run';
 export type { RunOptions, RunResult } from './engine/run';
+export { openForInference, loadPinnedCode, stageLoader } from './engine/pinned-code';
+export type { InferencePlan, StageLoader } from './engine/pinned-code';
+export { compareCode } from './engine/code-drift';
+export type { CodeChange } from './engine/code-drift';
+export type { PinnedCode, PinnedModule } from './engine/pinned-spec';
 export type * from './engine/controller';
 export type * from './engine/events';
 export * from './vocabulary';
@@ -13,7 +18,8 @@ export * from './vocabulary';
 export * from './table';
 export type * from './stages/types';
 export { builtinStages, predictors } from './stages/registry';
-export { loadUserStage } from './stages/user';
+export { loadUserStage, compileUserStage, evaluateUserStage, builtFrom } from './stages/user';
+export type { CompiledStage } from './stages/user';
 
 export * from './monitor';
 export * from './retry';

@@ -133,7 +133,8 @@ Usage:
 
 Options:
   -m, --mode        train (default) fits feature stages and trains, saving a version;
-                    inference replays a saved version's feature state and predicts
+                    inference replays a saved version's own spec, stage code and
+                    feature state and predicts
       --version     version for inference: a number, 'latest' (default) or an alias
       --working-copy  inference: run the pipeline file and stage modules as they are
                     now instead of the version's own pinned spec and code, and print
