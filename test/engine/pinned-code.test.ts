@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadPipeline, runPipeline, Store, StoreError, type RunResult } from '../../runtime';
+import { PREP_PIPELINE } from './fixture';
 import { FACTOR_TS, PIPELINE, setup } from './pinned-fixture';
 
 function probas(r: RunResult): number[] {
@@ -110,6 +111,53 @@ test('two files with the same pipeline: name do not share one history; adopting 
     const r = await runPipeline(await loadPipeline(other), { mode: 'inference' });
     assert.equal(r.status, 'ok', r.error?.message);
     assert.equal(r.version, 1);
+  } finally {
+    ws.cleanup();
+  }
+});
+
+test('pinned paths are relative: a moved project (with a sub-pipeline) replays its versions; the pinned files are listed', async () => {
+  const ws = setup();
+  const moved = `${ws.dir}-moved`;
+  try {
+    ws.write('shared/prep.pipeline.yaml', PREP_PIPELINE);
+    ws.write('toy.pipeline.yaml', PIPELINE(1).replace('  - stage: impute\n    uses: impute\n    with: { strategy: median }\n', '  - stage: prep\n    uses: ./shared/prep.pipeline.yaml\n    with: { strategy: median }\n'));
+    assert.equal((await runPipeline(await loadPipeline(ws.file), { mode: 'train' })).status, 'ok');
+    const before = probas(await runPipeline(await loadPipeline(ws.file), { mode: 'inference' }));
+    const code = (await new Store(path.join(ws.dir, '.plumb')).loadVersion('toy', 1)).code as { file: string; files: { path: string }[]; modules: { path: string }[] };
+    assert.equal(code.file, '../toy.pipeline.yaml', 'the owner file, relative to the store root');
+    assert.deepEqual(code.files.map((f) => f.path), ['toy.pipeline.yaml', 'shared/prep.pipeline.yaml']);
+    assert.deepEqual(code.modules.map((m) => m.path), ['stages/boost.ts', 'stages/shift.ts']);
+
+    fs.renameSync(ws.dir, moved);
+    const warnings: string[] = [];
+    const r = await runPipeline(await loadPipeline(path.join(moved, 'toy.pipeline.yaml')), {
+      mode: 'inference',
+      onEvent: (e) => e.type === 'warning' && warnings.push(e.message),
+    });
+    assert.deepEqual(probas(r), before);
+    assert.deepEqual(warnings, [], 'nothing changed, nothing to say');
+  } finally {
+    fs.rmSync(moved, { recursive: true, force: true });
+    ws.cleanup();
+  }
+});
+
+test('a version saved before Plumb pinned code runs the working copy and says so', async () => {
+  const ws = setup();
+  try {
+    assert.equal((await runPipeline(await loadPipeline(ws.file), { mode: 'train' })).status, 'ok');
+    const store = new Store(path.join(ws.dir, '.plumb'));
+    const v1 = await store.loadVersion('toy', 1);
+    const { runId, pipelineFileHash, dataHash, params } = v1.manifest;
+    // What an older Plumb saved: the four artifacts, no code, no bundles.
+    await store.saveVersion('toy', { artifacts: { state: v1.state, config: v1.config, model: v1.model, metrics: v1.metrics }, lineage: { runId, pipelineFileHash, dataHash, params } });
+    ws.write('stages/factor.ts', FACTOR_TS(1000));
+    const warnings: string[] = [];
+    const r = await runPipeline(await loadPipeline(ws.file), { mode: 'inference', version: 2, onEvent: (e) => e.type === 'warning' && warnings.push(e.message) });
+    const pinned = await runPipeline(await loadPipeline(ws.file), { mode: 'inference', version: 1 });
+    assert.notDeepEqual(probas(r), probas(pinned), 'version 2 runs the edited working copy');
+    assert.deepEqual(warnings, ["version 2 was saved before Plumb pinned code: running the working copy's spec and stage modules (train a new version to pin them)"]);
   } finally {
     ws.cleanup();
   }
