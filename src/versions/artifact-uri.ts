@@ -1,12 +1,12 @@
 // `plumb-version:` URIs name one read-only JSON view of a stored version:
 //   plumb-version:/<pipeline>/v<N>/<view>.json?<store root, URI-encoded>
-// where <view> is an artifact (state, config, model, metrics) or `version` (manifest +
+// where <view> is an artifact (state, config, model, metrics, code) or `version` (manifest +
 // config + metrics, the view a version-to-version comparison uses).
 import type { ArtifactName } from '../../runtime/store/manifest';
 
 export const SCHEME = 'plumb-version';
 export type VersionView = ArtifactName | 'version';
-export const VIEWS: readonly VersionView[] = ['state', 'config', 'model', 'metrics', 'version'];
+export const VIEWS: readonly VersionView[] = ['state', 'config', 'model', 'metrics', 'code', 'version'];
 
 export interface VersionDocRef {
   store: string;

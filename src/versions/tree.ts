@@ -19,6 +19,7 @@ const ARTIFACTS: { name: ArtifactName; icon: string; label: string }[] = [
   { name: 'config', icon: 'settings-gear', label: 'config' },
   { name: 'model', icon: 'circuit-board', label: 'model' },
   { name: 'metrics', icon: 'graph', label: 'metrics' },
+  { name: 'code', icon: 'file-code', label: 'code (pinned spec and stage modules)' },
 ];
 
 /** Metric shown beside a version: the first of these that it has, else its first one. */
@@ -99,7 +100,8 @@ export class VersionTreeProvider implements vscode.TreeDataProvider<VersionNode>
       }
     }
     if (node.kind === 'version') {
-      return ARTIFACTS.filter((a) => a.name !== 'model' || node.manifest.objects.model !== undefined).map((a) => ({
+      // model and code are optional (a feature-only pipeline; a version saved before Plumb pinned code).
+      return ARTIFACTS.filter((a) => (a.name !== 'model' && a.name !== 'code') || node.manifest.objects[a.name] !== undefined).map((a) => ({
         kind: 'artifact',
         location: node.location,
         manifest: node.manifest,

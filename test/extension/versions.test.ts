@@ -63,6 +63,20 @@ test('pipelines → versions (newest first, aliases, headline metric) → artifa
     const v1 = tree.getTreeItem((await tree.getChildren(versions[1]))[3]) as unknown as TreeItem;
     assert.deepEqual(JSON.parse(await docs.provideTextDocumentContent(v1.resourceUri as never)), { accuracy: 0.9, loss: 1 - 0.9 });
 
+    // A version with pinned code has a `code` node whose document is the code record.
+    const v3 = await f.store.saveVersion('toy', {
+      artifacts: { state: {}, config: {}, model: null, metrics: {}, code: { format: 1, modules: [] } },
+      lineage: { pipelineFileHash: 'a'.repeat(64), dataHash: 'b'.repeat(64), params: {}, runId: 'run-3' },
+    });
+    tree.refresh();
+    const newest = (await tree.getChildren(toy))[0];
+    const v3Nodes = await tree.getChildren(newest);
+    assert.deepEqual(v3Nodes.map((a) => (a.kind === 'artifact' ? a.artifact : a.kind)), ['state', 'config', 'metrics', 'code']);
+    const codeItem = tree.getTreeItem(v3Nodes[3]) as unknown as TreeItem;
+    assert.deepEqual(JSON.parse(await docs.provideTextDocumentContent(codeItem.resourceUri as never)), { format: 1, modules: [] });
+    await f.store.deleteVersion('toy', v3.version);
+    tree.refresh();
+
     assert.equal((await tree.previousVersion(toy.location, 2))?.version, 1);
     assert.equal(await tree.previousVersion(toy.location, 1), undefined);
 
