@@ -9,6 +9,7 @@ import { StoreError } from '../errors';
 import { ProgressView } from './progress';
 import { RunGuard } from './run-guard';
 import { loadSpec, json, type Out } from './shared';
+import { openForInference } from '../engine/pinned-code';
 
 export async function runCommand(args: CliArgs, out: Out): Promise<number> {
   const mode = args.mode ?? 'train';
@@ -21,7 +22,10 @@ export async function runCommand(args: CliArgs, out: Out): Promise<number> {
   if (pinned && args.set.length > 0) {
     throw new UsageError(`--set changes params of the working copy, but inference replays the version's own params; add --working-copy to run the working copy with changed params`);
   }
-  const { spec, store } = await loadSpec(args, { checkData: !args.data, mode, loadModules: !pinned });
+  const loaded = await loadSpec(args, { checkData: !args.data, mode, loadModules: !pinned });
+  const { store } = loaded;
+  // The version's own spec, so --stop-after names the stages that will run.
+  const spec = pinned ? (await openForInference(store, loaded.spec, { version: versionRef(args.version) })).spec : loaded.spec;
   // A name no stage has would otherwise run the whole pipeline; a sub-pipeline stage's
   // name means the last stage it includes.
   let stopAfter: string | undefined;
@@ -48,7 +52,7 @@ export async function runCommand(args: CliArgs, out: Out): Promise<number> {
   try {
     result = await runPipeline(spec, {
       mode,
-      version: args.version === undefined ? undefined : /^\d+$/.test(args.version) ? Number(args.version) : args.version,
+      version: versionRef(args.version),
       store,
       signal: abort.signal,
       data: args.data,
@@ -98,4 +102,8 @@ export async function runCommand(args: CliArgs, out: Out): Promise<number> {
   if (result.status === 'ok') return EXIT.ok;
   if (result.status === 'cancelled') return EXIT.interrupted;
   return result.error instanceof StoreError ? EXIT.store : EXIT.failed;
+}
+
+function versionRef(text: string | undefined): number | string | undefined {
+  return text === undefined ? undefined : /^\d+$/.test(text) ? Number(text) : text;
 }

@@ -75,8 +75,6 @@ export class DebugSession {
   private texts = new Map<string, string>();
   private config?: P.LaunchConfig;
   private runSpecs: StageSpec[] = [];
-  /** What pinned inference says before it runs (files edited since the version was trained). */
-  private pinNotes: string[] = [];
   private defs: StageDef[] = [];
   private sections: string[] = [];
   /** Each stage's innermost sub-pipeline group (full name of its including stage), or ''. */
@@ -171,6 +169,7 @@ export class DebugSession {
     const file = path.resolve(config.pipeline);
     // PIN: inference replays the version's own spec and stage code (the working copy's
     // modules are not even loaded); `workingCopy` runs the file as it is (pinned-code.ts).
+    if (config.workingCopy && mode !== 'inference') throw new Error("'workingCopy' only applies to mode 'inference'");
     const pinned = mode === 'inference' && !config.workingCopy;
     if (pinned && hasOverrides(config.params)) {
       throw new Error("'params' change the working copy, but inference replays the version's own params; set \"workingCopy\": true to run the working copy with changed params");
@@ -184,8 +183,7 @@ export class DebugSession {
     }
     if (pinned) {
       const plan = await openForInference(this.storeFor(spec, config), spec, { version: config.version });
-      spec = plan.spec;
-      this.pinNotes = plan.notes;
+      spec = plan.spec; // runPipeline reports the files edited since the version was trained
     }
     this.text = await readFile(file, 'utf8');
     this.texts = await readIncludedTexts(spec, this.text);
@@ -242,7 +240,6 @@ export class DebugSession {
     let version: number | undefined;
     this.hooks.waiting?.(false);
     try {
-      for (const note of this.pinNotes) this.hooks.send({ event: 'output', category: 'stderr', text: `warning: ${note}\n` });
       const result = await runPipeline(spec, {
         mode: config.mode,
         version: config.version,

@@ -67,7 +67,7 @@ export async function openForInference(
   working: PipelineSpec,
   opts: { version?: VersionRef; workingCopy?: boolean } = {},
 ): Promise<InferencePlan> {
-  if (working.pinned) return { spec: working, version: working.pinned.version, notes: [] };
+  if (working.pinned) return { spec: working, version: working.pinned.version, notes: await editedSince(working) };
   await store.checkPipelineOwner(working.name, working.file);
   const version = await store.resolve(working.name, opts.version ?? 'latest');
   const pinned = await loadPinnedCode(store, working.name, version);
@@ -90,24 +90,31 @@ export async function openForInference(
   }
   const spec = specFromJson(pinned.spec, working, pinned.fileHash);
   const dir = path.dirname(working.file);
+  // The pipeline file is the working one (it may have been renamed); the rest as pinned.
+  const [top, ...included] = pinned.files;
+  const sources = [
+    ...(top ? [{ path: path.basename(working.file), sha256: top.sha256 }] : []),
+    ...included,
+    ...pinned.modules.flatMap((m) => m.sources),
+  ].map((f) => ({ path: f.path, sha256: f.sha256 }));
   spec.pinned = {
     version,
     store: store.root,
     modules: Object.fromEntries(pinned.modules.map((m) => [path.resolve(dir, m.path), { bundle: m.bundle, path: m.path }])),
+    sources,
   };
-  return { spec, version, notes: await editedSince(pinned, working, version) };
+  return { spec, version, notes: await editedSince(spec) };
 }
 
 /**
  * Files edited since the version was trained (cheap: hashes of the files on disk, nothing
  * compiled): pinned inference ignores them, and says so once.
  */
-async function editedSince(pinned: PinnedCode, working: PipelineSpec, version: number): Promise<string[]> {
-  const dir = path.dirname(working.file);
+async function editedSince(spec: PipelineSpec): Promise<string[]> {
+  const { version, sources } = spec.pinned!;
+  const dir = path.dirname(spec.file);
   const changed = new Set<string>();
-  if (working.fileHash !== pinned.fileHash) changed.add(path.basename(working.file));
-  const pinnedFiles = [...pinned.files.slice(1), ...pinned.modules.flatMap((m) => m.sources)];
-  for (const f of pinnedFiles) {
+  for (const f of sources) {
     const text = await readFile(path.resolve(dir, f.path)).catch(() => undefined);
     if (text === undefined || createHash('sha256').update(text).digest('hex') !== f.sha256) changed.add(f.path);
   }

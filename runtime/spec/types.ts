@@ -83,4 +83,9 @@ export interface PinnedSource {
   store: string;
   /** Absolute module path (as `StageSpec.module`) → its bundle: object id and path as written. */
   modules: Record<string, { bundle: string; path: string }>;
+  /**
+   * The pipeline files and module sources the version pinned, relative to the pipeline
+   * file's folder, with their sha256: to tell the user which files were edited since.
+   */
+  sources: { path: string; sha256: string }[];
 }

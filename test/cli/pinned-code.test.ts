@@ -65,6 +65,15 @@ test('plumb run --mode inference replays the pinned code; --working-copy prints 
     assert.match(diff.stdout, /code\n  stage 'shift': with: \{"by":0\} → \{"by":2\}\n  stage 'boost' \(stages\/boost\.ts\): stages\/boost\.ts changed \(sha256 [0-9a-f]{12} → [0-9a-f]{12}\)\n/);
     const same = plumb(['versions', f, 'diff', '2', '2'], ws.dir);
     assert.match(same.stdout, /code\n  \(no changes\)\n/);
+
+    // --stop-after names the version's stages, not the edited file's.
+    ws.write(f, PIPELINE(2).replace('stage: shift', 'stage: renamed'));
+    const renamed = plumb(['run', f, '--mode', 'inference', '--stop-after', 'renamed'], ws.dir);
+    assert.equal(renamed.code, 2, renamed.stderr);
+    assert.match(renamed.stderr, /--stop-after: no stage 'renamed' runs in inference mode .*\(stages: boost, shift, impute, encode, predict\)/);
+    const stop = plumb(['run', f, '--mode', 'inference', '--stop-after', 'shift', '--json'], ws.dir);
+    assert.equal(stop.code, 0, stop.stderr);
+    assert.deepEqual(JSON.parse(stop.stdout).record.stages.filter((x: { attempts: unknown[] }) => x.attempts.length > 0).map((x: { stage: string }) => x.stage), ['boost', 'shift']);
   } finally {
     ws.cleanup();
   }
