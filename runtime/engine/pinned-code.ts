@@ -13,6 +13,7 @@
 // user's own modules as they were built when the version was trained.
 
 import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { StoreError } from '../errors';
 import { runStages } from '../spec/stop-after';
@@ -23,7 +24,6 @@ import { Store, type VersionRef } from '../store';
 import { sectionsOf, type Json } from '../vocabulary';
 import { compareCode, type CodeChange } from './code-drift';
 import { buildPinnedCode, readPinnedCode, specFromJson, type PinnedCode } from './pinned-spec';
-import { readFile } from 'node:fs/promises';
 
 export type StageLoader = (absModule: string) => Promise<StageDef>;
 
