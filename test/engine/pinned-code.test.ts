@@ -162,3 +162,29 @@ test('a version saved before Plumb pinned code runs the working copy and says so
     ws.cleanup();
   }
 });
+
+test('the bundles a version pins are listed in its manifest (and the listing index), kept by gc while it exists', async () => {
+  const ws = setup();
+  try {
+    assert.equal((await runPipeline(await loadPipeline(ws.file), { mode: 'train' })).status, 'ok');
+    const root = path.join(ws.dir, '.plumb');
+    const code = (await new Store(root).loadVersion('toy', 1)).code as { modules: { bundle: string }[] };
+    const bundles = code.modules.map((m) => m.bundle).sort();
+    assert.equal(bundles.length, 2);
+    // A fresh Store reads the manifests and writes the index; the next one reads the index.
+    for (let i = 0; i < 2; i++) assert.deepEqual((await new Store(root).listVersions('toy'))[0].bundles, bundles, `listing ${i + 1}`);
+    assert.ok(fs.existsSync(path.join(root, 'pipelines', 'toy', 'index.json')));
+
+    const objectFile = (id: string): string => path.join(root, 'objects', id.slice(0, 2), id.slice(2));
+    const store = new Store(root);
+    await store.gc({ minAgeMs: 0 });
+    assert.ok(bundles.every((id) => fs.existsSync(objectFile(id))), 'gc keeps a live version’s bundles');
+    assert.equal((await runPipeline(await loadPipeline(ws.file), { mode: 'inference' })).status, 'ok');
+
+    await store.deleteVersion('toy', 1);
+    await store.gc({ minAgeMs: 0 });
+    assert.ok(bundles.every((id) => !fs.existsSync(objectFile(id))), 'and removes them with the version');
+  } finally {
+    ws.cleanup();
+  }
+});
