@@ -55,7 +55,14 @@ export async function loadPinnedCode(store: Store, pipeline: string, version: nu
   const manifest = await store.getVersion(pipeline, version);
   const id = manifest.objects.code;
   if (id === undefined) return undefined;
-  return readPinnedCode(await store.getJson(id), `version ${version} of ${pipeline}`);
+  let raw: Json;
+  try {
+    raw = await store.getJson(id);
+  } catch (e) {
+    if (!(e instanceof StoreError)) throw e;
+    throw new StoreError(`version ${version} of ${pipeline}: its pinned spec and code record (object ${id.slice(0, 12)}) cannot be read: ${e.message}`, e.code, e.path);
+  }
+  return readPinnedCode(raw, `version ${version} of ${pipeline}`);
 }
 
 /**

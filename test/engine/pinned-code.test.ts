@@ -86,6 +86,15 @@ test('a damaged pinned bundle is caught by its hash: inference fails naming the 
     assert.match(r.error.message, /version 1: the pinned code of the stage module stages\/shift\.ts \(object [0-9a-f]{12}\) is damaged: /);
     assert.deepEqual(r.record.stages.filter((s) => s.attempts.length > 0), [], 'no stage ran');
     assert.deepEqual((await store.verify('toy')).map((p) => [p.artifact, p.objectId]), [['bundle', shift.bundle]]);
+
+    // The code record itself damaged: also caught, and named.
+    const record = (await store.getVersion('toy', 1)).objects.code!;
+    const recordFile = path.join(ws.dir, '.plumb', 'objects', record.slice(0, 2), record.slice(2));
+    fs.chmodSync(recordFile, 0o644);
+    fs.appendFileSync(recordFile, ' ');
+    const again = await runPipeline(await loadPipeline(ws.file), { mode: 'inference' });
+    assert.ok(again.error instanceof StoreError && again.error.code === 'corrupt', String(again.error));
+    assert.match(again.error.message, new RegExp(`^version 1 of toy: its pinned spec and code record \\(object ${record.slice(0, 12)}\\) cannot be read: `));
   } finally {
     ws.cleanup();
   }
