@@ -84,7 +84,15 @@ export function specToJson(spec: PipelineSpec): Json {
     }));
   }
   // Through JSON: drops undefined fields, so equal specs give equal (deduplicated) objects.
-  return JSON.parse(JSON.stringify(out)) as Json;
+  // A value JSON cannot hold (`.inf` / `.nan` in `with:`) would replay as null: refused.
+  return JSON.parse(
+    JSON.stringify(out, (key, value: unknown) => {
+      if (typeof value === 'number' && !Number.isFinite(value)) {
+        throw new Error(`cannot pin the spec: '${key}' is ${value}, which a version cannot store (use a finite number)`);
+      }
+      return value;
+    }),
+  ) as Json;
 }
 
 /**
