@@ -222,10 +222,9 @@ export async function runPipeline(spec: PipelineSpec, opts: RunOptions = {}): Pr
   let dataHash = '';
 
   try {
-    // PIN (b, c): the pipeline file owns its history; notes on what runs; pinned modules.
-    if (plan && 'error' in plan) throw plan.error;
-    if (mode === 'train' && store) await claimHistory(store, spec);
-    for (const message of plan?.notes ?? []) emit({ type: 'warning', runId, time: clock(), message, code: 'pinned-code' });
+    if (plan && 'error' in plan) throw plan.error; // PIN (b)
+    if (mode === 'train' && store) await claimHistory(store, spec); // PIN (identity): this file owns the history
+    for (const message of plan?.notes ?? []) emit({ type: 'warning', runId, time: clock(), message, code: 'pinned-code' }); // PIN (b): drift / edited files
     // Inference replays the saved state: load it before touching any data.
     if (mode === 'inference') {
       if (!store) throw new Error('inference needs a store to load a version from');
