@@ -227,7 +227,9 @@ export async function runPipeline(spec: PipelineSpec, opts: RunOptions = {}): Pr
 
     const dataFile = opts.data ? path.resolve(opts.data) : mode === 'inference' ? (spec.data.inference ?? spec.data.train) : spec.data.train;
     if (dataFile) {
-      ({ table: output, sha256: dataHash } = await readTableAndHash(dataFile));
+      // Bad cells read as missing are the run's business: they go on the record and the CLI's output.
+      const onWarning = (w: { message: string; code: string }): void => emit({ type: 'warning', runId, time: clock(), message: w.message, code: w.code });
+      ({ table: output, sha256: dataHash } = await readTableAndHash(dataFile, { onWarning }));
     }
 
     output = await runSlots(slots, output);

@@ -27,14 +27,15 @@ const readCsvStage: TransformStage<{ path: string; delimiter?: string; missing?:
       missing: {
         type: 'array',
         items: { type: 'string' },
-        description: "Cell texts read as missing (default '', NA, N/A, NaN, null, None).",
+        description: "Cell texts read as missing (default '', NA, N/A, n/a, na, NaN, nan, null, NULL, None, none, ?, #N/A).",
       },
     },
     required: ['path'],
     additionalProperties: false,
   },
   async run(_input, ctx) {
-    return readCsv(resolvePath(ctx, ctx.params.path), { delimiter: ctx.params.delimiter, missing: ctx.params.missing });
+    const onWarning = (w: { message: string; code: string }): void => ctx.warn(w.message, w.code);
+    return readCsv(resolvePath(ctx, ctx.params.path), { delimiter: ctx.params.delimiter, missing: ctx.params.missing, onWarning });
   },
 };
 
@@ -51,7 +52,7 @@ const readJsonStage: TransformStage<{ path: string }> = {
     additionalProperties: false,
   },
   async run(_input, ctx) {
-    return readJson(resolvePath(ctx, ctx.params.path));
+    return readJson(resolvePath(ctx, ctx.params.path), { onWarning: (w) => ctx.warn(w.message, w.code) });
   },
 };
 

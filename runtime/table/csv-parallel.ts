@@ -18,7 +18,9 @@
 //    reports it with the file's own line numbers), or a worker could not start;
 //  - chunks disagree on a column's type (numbers in one, text in another: one pass re-reads
 //    the numeric cells as text, keeping '1.50' as written);
-//  - one-column files (there a blank line is a missing cell, so chunk edges would matter).
+//  - one-column files (there a blank line is a missing cell, so chunk edges would matter);
+//  - a chunk met bad cells in a number column (bad-cells.ts): whether the column stays numbers
+//    depends on the whole file, and the warning names lines of the whole file.
 // A split point is a line feed with an even number of quote bytes before it. A stray quote
 // inside an unquoted field can make that guess wrong, but then the chunk before it ends
 // inside a quoted field, fails, and the fallback takes over.
@@ -27,7 +29,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { createHash } from 'node:crypto';
-import { countLines, csvHeader, fileError, parseCsv, parseCsvRows, type CsvOptions } from './csv';
+import { countLines, csvHeader, fileError, parseCsv, parseCsvRows, type CsvOptions, type ReadNotes } from './csv';
+import type { BadCells } from './bad-cells';
 import { missingCount, Table, withCounts, type Column } from './table';
 
 /**
@@ -84,7 +87,7 @@ export interface ChunkBytes {
 }
 
 export type ChunkReply =
-  | { id: number; ok: true; rows: number; columns: PackedColumn[]; buffer?: ArrayBuffer; span?: FileChunkSpan }
+  | { id: number; ok: true; rows: number; columns: PackedColumn[]; badCells: number; buffer?: ArrayBuffer; span?: FileChunkSpan }
   | { id: number; ok: false; buffer?: ArrayBuffer };
 
 /** Columns of a chunk as plain transferable data (names are the caller's). */
@@ -148,7 +151,7 @@ export function countQuotes(bytes: Uint8Array, start: number, end: number): numb
   return n;
 }
 
-export interface HashedReadOptions extends CsvOptions {
+export interface HashedReadOptions extends CsvOptions, ReadNotes {
   /** Number of parts (default: one per core, at most 8). */
   chunks?: number;
   /** Split only files at least this big (default PARALLEL_MIN_BYTES). */
@@ -174,7 +177,13 @@ export async function readCsvHashed(file: string, opts: HashedReadOptions = {}):
       throw fileError(file, e);
     }
     const hash = createHash('sha256');
-    const table = await parseCsvParallel(bytes, { delimiter: opts.delimiter, missing: opts.missing, file, meanwhile: () => hash.update(bytes) });
+    const table = await parseCsvParallel(bytes, {
+      delimiter: opts.delimiter,
+      missing: opts.missing,
+      file,
+      onWarning: opts.onWarning,
+      meanwhile: () => hash.update(bytes),
+    });
     return { table, sha256: hash.digest('hex') };
   };
   const chunks = opts.chunks ?? Math.min(threadCount(), 8);
@@ -227,8 +236,9 @@ export async function readCsvHashed(file: string, opts: HashedReadOptions = {}):
     // Room for about every row of the file, so the other parts are appended without a copy.
     const lines = countLines(Buffer.from(head.buffer, head.byteOffset, end0), dataStart, end0 - 1);
     const capacity = Math.ceil((lines * (size - dataStart) * 1.02) / (end0 - dataStart)) + 64;
-    const t = parseCsvRows(head.subarray(dataStart, end0), names, csvOpts, capacity);
-    first = { id: 0, ok: true, rows: t.rowCount, columns: packColumns(t).columns };
+    const bad: BadCells[] = [];
+    const t = parseCsvRows(head.subarray(dataStart, end0), names, csvOpts, capacity, bad);
+    first = { id: 0, ok: true, rows: t.rowCount, columns: packColumns(t).columns, badCells: bad.length };
   } catch {
     first = { id: 0, ok: false };
   }
@@ -262,7 +272,7 @@ export async function workersAvailable(): Promise<boolean> {
   return reply.ok && reply.rows === 2;
 }
 
-export async function readCsvParallel(file: string, opts: CsvOptions = {}): Promise<Table> {
+export async function readCsvParallel(file: string, opts: CsvOptions & ReadNotes = {}): Promise<Table> {
   let bytes: Uint8Array;
   try {
     bytes = await readCsvBytes(file);
@@ -277,7 +287,7 @@ export async function readCsvBytes(file: string): Promise<Uint8Array> {
   return fs.promises.readFile(file);
 }
 
-export interface ParallelOptions extends CsvOptions {
+export interface ParallelOptions extends CsvOptions, ReadNotes {
   file?: string;
   /** Number of chunks (default: one per core, at most 8). */
   chunks?: number;
@@ -319,8 +329,9 @@ export async function parseCsvParallel(input: Uint8Array, opts: ParallelOptions 
     // Room for every row of the file, so the other chunks are appended without a copy.
     const view = Buffer.from(input.buffer, input.byteOffset, input.byteLength);
     const capacity = countLines(view, dataStart, input.byteLength - 1);
-    const t = parseCsvRows(input.subarray(dataStart, bounds[1]), names, csvOpts, capacity);
-    first = { id: 0, ok: true, rows: t.rowCount, columns: packColumns(t).columns };
+    const bad: BadCells[] = [];
+    const t = parseCsvRows(input.subarray(dataStart, bounds[1]), names, csvOpts, capacity, bad);
+    first = { id: 0, ok: true, rows: t.rowCount, columns: packColumns(t).columns, badCells: bad.length };
   } catch {
     first = { id: 0, ok: false };
   }
@@ -357,8 +368,9 @@ export function splitPoints(input: Uint8Array, dataStart: number, chunks: number
   return bounds;
 }
 
-/** One column set from the chunks, or undefined when they disagree on a column's type. */
+/** One column set from the chunks, or undefined when they disagree on a column's type or met bad cells. */
 function mergeChunks(names: string[], parts: Extract<ChunkReply, { ok: true }>[]): Table | undefined {
+  if (parts.some((p) => p.badCells > 0)) return undefined;
   const rows = parts.reduce((n, p) => n + p.rows, 0);
   const columns: Column[] = [];
   for (let c = 0; c < names.length; c++) {
@@ -379,7 +391,7 @@ function mergeChunks(names: string[], parts: Extract<ChunkReply, { ok: true }>[]
         at += parts[k].rows;
       });
       const col: Column = { type: 'number', name: names[c], values, missing };
-      // Number cells are finite by construction (anything else makes the column text).
+      // Number cells are finite by construction (no chunk met a bad cell).
       columns.push(withCounts(col, { missing: missingCount(col), nonFinite: 0 }));
       continue;
     }

@@ -4,6 +4,7 @@
 // the main thread hashes it meanwhile (this worker is then replaced, which frees it).
 import { parentPort } from 'node:worker_threads';
 import { parseCsvRows } from './csv';
+import type { BadCells } from './bad-cells';
 import * as fs from 'node:fs';
 import {
   SHARE_MIN_BYTES,
@@ -31,10 +32,11 @@ parentPort?.on('message', (req: ChunkRequest | FileChunkRequest) => {
     } else {
       bytes = new Uint8Array(req.buffer);
     }
-    const t = parseCsvRows(span ? bytes.subarray(span.start, span.end) : bytes, req.names, req.opts);
+    const bad: BadCells[] = [];
+    const t = parseCsvRows(span ? bytes.subarray(span.start, span.end) : bytes, req.names, req.opts, undefined, bad);
     const packed = packColumns(t);
     transfer = packed.transfer;
-    reply = { id: req.id, ok: true, rows: t.rowCount, columns: packed.columns, span, ...ownBuffer(bytes) };
+    reply = { id: req.id, ok: true, rows: t.rowCount, columns: packed.columns, badCells: bad.length, span, ...ownBuffer(bytes) };
   } catch {
     reply = { id: req.id, ok: false, ...ownBuffer(bytes) };
   }

@@ -7,10 +7,12 @@
 // dictionary keyed by their bytes, so a string is decoded only once per distinct value.
 //
 // Decisions a reader might want to know:
-//  - Type inference per column: 'number' when every non-missing cell is a finite
-//    decimal number (leading/trailing whitespace allowed, e.g. ' 3 ', '1e5', '-.5');
-//    anything else makes the whole column a category. Hex, 'Infinity' etc. are text.
-//  - Missing tokens (default '', NA, N/A, NaN, null, None) apply to *unquoted* cells.
+//  - Type inference per column: 'number' when the non-missing cells are finite decimal
+//    numbers (leading/trailing whitespace allowed, e.g. ' 3 ', '1e5', '-.5'), except at
+//    most a few that are not ('abc', '1e400' which overflows, hex, 'Infinity'): those are
+//    read as missing and reported through onWarning (see bad-cells.ts for the rule).
+//    A column with more text than that is a category column.
+//  - Missing tokens (default DEFAULT_MISSING: '', NA, n/a, NaN, null, ?, ...) apply to *unquoted* cells.
 //    A quoted cell is taken literally, except that a quoted empty cell ("") is still
 //    missing, so files written with every field quoted keep their missing values.
 //    This lets formatCsv write a category value 'NA' as "NA" and read it back as text.
@@ -22,6 +24,7 @@ import { DataError } from '../errors';
 import { writeFileAtomic } from '../fs/atomic';
 import { missingCount, Table, withCounts, type Column } from './table';
 import { readCsvParallel } from './csv-parallel';
+import { BAD_CELLS_NAMED, badCellsWarning, cannotStayNumeric, staysNumeric, type BadCells, type ReadWarning } from './bad-cells';
 
 /** Node's Buffer#latin1Slice (undocumented, long-standing) is the cheapest bytes -> string call for ASCII. */
 type Latin1Buffer = Buffer & { latin1Slice(start: number, end: number): string };
@@ -34,7 +37,15 @@ export interface CsvOptions {
   missing?: readonly string[];
 }
 
-export const DEFAULT_MISSING: readonly string[] = ['', 'NA', 'N/A', 'NaN', 'null', 'None'];
+/** Where a reader's warnings go (bad cells read as missing); never sent to a worker. */
+export interface ReadNotes {
+  onWarning?: (w: ReadWarning) => void;
+}
+
+/** The usual ways data files spell "no value" (R, pandas, SQL dumps, spreadsheets, UCI's '?'). */
+export const DEFAULT_MISSING: readonly string[] = [
+  '', 'NA', 'N/A', 'n/a', 'na', 'NaN', 'nan', 'null', 'NULL', 'None', 'none', '?', '#N/A',
+];
 
 const LF = 10;
 const CR = 13;
@@ -50,8 +61,11 @@ const DECIMAL_RE = /^\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*$/;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** Parse CSV bytes (or text) into a Table. `file` only names the source in errors. */
-export function parseCsv(input: Uint8Array | string, opts: CsvOptions & { file?: string } = {}): Table {
-  return new CsvParser(toBytes(input), opts).parse();
+export function parseCsv(input: Uint8Array | string, opts: CsvOptions & ReadNotes & { file?: string } = {}): Table {
+  const parser = new CsvParser(toBytes(input), opts);
+  const table = parser.parse();
+  if (opts.onWarning) for (const bad of parser.badCells) opts.onWarning(badCellsWarning(bad));
+  return table;
 }
 
 /** The column names and the byte offset of the first data row. */
@@ -65,20 +79,23 @@ export function csvHeader(input: Uint8Array, opts: CsvOptions & { file?: string 
  * With `capacity`, columns are allocated for that many rows and returned as views of those
  * buffers, so the caller can append the other chunks' rows in place instead of copying.
  */
-export function parseCsvRows(input: Uint8Array, names: string[], opts: CsvOptions = {}, capacity?: number): Table {
-  return new CsvParser(toBytes(input), opts).rows(names, capacity);
+export function parseCsvRows(input: Uint8Array, names: string[], opts: CsvOptions = {}, capacity?: number, bad?: BadCells[]): Table {
+  const parser = new CsvParser(toBytes(input), opts);
+  const table = parser.rows(names, capacity);
+  bad?.push(...parser.badCells);
+  return table;
 }
 
 /**
  * Read a CSV file. Files of PARALLEL_MIN_BYTES or more are parsed in worker threads when the
  * machine has more than one core; the result (and any error) is exactly the single-threaded one.
  */
-export async function readCsv(path: string, opts: CsvOptions = {}): Promise<Table> {
+export async function readCsv(path: string, opts: CsvOptions & ReadNotes = {}): Promise<Table> {
   return readCsvParallel(path, opts);
 }
 
 /** Read a CSV file on this thread only. */
-export async function readCsvSingleThread(path: string, opts: CsvOptions = {}): Promise<Table> {
+export async function readCsvSingleThread(path: string, opts: CsvOptions & ReadNotes = {}): Promise<Table> {
   let bytes: Buffer;
   try {
     bytes = await fs.promises.readFile(path);
@@ -337,6 +354,13 @@ class CsvParser {
   private latin1: Latin1Buffer;
   private end = 0;
   private status = IS_NUMBER;
+  /** Columns that stayed numbers despite a few bad cells (read as missing). */
+  readonly badCells: BadCells[] = [];
+  // Per column of the current read: bad cells so far and the first few of them.
+  private badCount = new Int32Array(0);
+  private badFirst: BadCells['first'][] = [];
+  /** An upper bound on the rows of this read (its line count), once needed. */
+  private rowBound = -1;
 
   constructor(buf: Uint8Array, opts: CsvOptions & { file?: string }) {
     this.file = opts.file;
@@ -437,6 +461,9 @@ class CsvParser {
     // Line count is an exact row count for the usual file (no blank lines, no quoted newlines).
     let cap = Math.max(1, capacity ?? countLines(this.latin1, dataStart, end));
     const kinds = new Uint8Array(ncols); // all NUM until a cell says otherwise
+    this.badCount = new Int32Array(ncols);
+    this.badFirst = names.map(() => []);
+    this.rowBound = capacity === undefined ? cap : -1;
     const values: Float64Array[] = names.map(() => new Float64Array(cap));
     const masks: Uint8Array[] = names.map(() => NO_U8);
     const codes: Int32Array[] = names.map(() => NO_I32);
@@ -525,6 +552,10 @@ class CsvParser {
             values[c][n] = NaN;
             if (masks[c].length === 0) masks[c] = new Uint8Array(cap);
             masks[c][n] = 1;
+          } else if (this.keptAsBad(c, buf, pos, stop, line, dataStart)) {
+            values[c][n] = NaN;
+            if (masks[c].length === 0) masks[c] = new Uint8Array(cap);
+            masks[c][n] = 1;
           } else {
             this.toCategory(c, n, cap, dataStart, kinds, values, masks, codes, dicts);
             codes[c][n] = this.categoryCode(dicts[c]!, buf, pos, stop, false, line);
@@ -559,7 +590,7 @@ class CsvParser {
             const v = this.classifyNumber(arr, fStart, fStop, quoted, line);
             if (this.status === IS_NUMBER) {
               values[c][n] = v;
-            } else if (this.status === IS_MISSING) {
+            } else if (this.status === IS_MISSING || this.keptAsBad(c, arr, fStart, fStop, line, dataStart)) {
               values[c][n] = NaN;
               if (masks[c].length === 0) masks[c] = new Uint8Array(cap);
               masks[c][n] = 1;
@@ -586,13 +617,24 @@ class CsvParser {
       n++;
     }
 
+    // A column that met a few bad cells stays numbers only when the rule holds for the whole read.
+    for (let c = 0; c < ncols; c++) {
+      const bad = this.badCount[c];
+      if (kinds[c] !== NUM || bad === 0) continue;
+      let marked = 0;
+      const mask = masks[c];
+      for (let r = 0; r < n; r++) marked += mask[r];
+      if (staysNumeric(n - marked, bad)) this.badCells.push({ column: names[c], count: bad, first: this.badFirst[c] });
+      else this.toCategory(c, n, cap, dataStart, kinds, values, masks, codes, dicts);
+    }
+
     const columns: Column[] = names.map((name, c): Column => {
       const trim = capacity === undefined ? fit : view;
       if (kinds[c] === CAT) {
         return { type: 'category', name, codes: trim(codes[c], n), dictionary: dicts[c]!.strings };
       }
       const col: Column = { type: 'number', name, values: trim(values[c], n), missing: masks[c].length ? trim(masks[c], n) : null };
-      // Number cells are finite by construction (anything else makes the column text).
+      // Number cells are finite by construction (anything else is text, or a bad cell read as missing).
       return withCounts(col, { missing: missingCount(col), nonFinite: 0 });
     });
     return new Table(columns, n);
@@ -673,6 +715,24 @@ class CsvParser {
       if (same) return true;
     }
     return false;
+  }
+
+  /**
+   * A bad cell in number column c: counts it and returns true while the column can still stay
+   * numbers (the cell is then read as missing), false when it must become a category now.
+   */
+  private keptAsBad(c: number, arr: Uint8Array, s: number, e: number, line: number, dataStart: number): boolean {
+    const bad = ++this.badCount[c];
+    if (bad > 1) {
+      if (this.rowBound < 0) this.rowBound = countLines(this.latin1, dataStart, this.end);
+      if (cannotStayNumeric(bad, this.rowBound)) return false;
+    }
+    if (this.badFirst[c].length < BAD_CELLS_NAMED) {
+      let text = decodeText(arr, s, e, () => this.badUtf8(line));
+      if (text.length > 40) text = `${text.slice(0, 39)}…`;
+      this.badFirst[c].push({ where: this.file ? `${this.file}:${line}` : `line ${line}`, text });
+    }
+    return true;
   }
 
   /** The slow, general test "is this cell a number?"; sets this.status. */

@@ -4,14 +4,14 @@ import * as path from 'node:path';
 import { DataError } from '../errors';
 import { createHash } from 'node:crypto';
 import { tableFromArrowIPC, writeArrow } from './arrow';
-import { type CsvOptions, fileError, writeCsv } from './csv';
+import { type CsvOptions, type ReadNotes, fileError, writeCsv } from './csv';
 import { parseCsvParallel, readCsvBytes, readCsvHashed } from './csv-parallel';
 import { parseJson, writeJson } from './json';
 import type { Table } from './table';
 
 export type TableFormat = 'csv' | 'json' | 'arrow';
 
-export interface ReadTableOptions extends CsvOptions {
+export interface ReadTableOptions extends CsvOptions, ReadNotes {
   /** Overrides the format implied by the extension. */
   format?: TableFormat;
 }
@@ -52,7 +52,9 @@ export async function readTable(file: string, opts: ReadTableOptions = {}): Prom
  */
 export async function readTableAndHash(file: string, opts: ReadTableOptions = {}): Promise<{ table: Table; sha256: string }> {
   const known = formatOf(file, opts.format);
-  if (known.format === 'csv') return readCsvHashed(file, { delimiter: opts.delimiter ?? known.delimiter, missing: opts.missing });
+  if (known.format === 'csv') {
+    return readCsvHashed(file, { delimiter: opts.delimiter ?? known.delimiter, missing: opts.missing, onWarning: opts.onWarning });
+  }
   const bytes = await readBytes(file, known.format);
   let sha256 = '';
   const hash = (): void => {
@@ -79,9 +81,9 @@ async function parseBytes(
   meanwhile?: () => void,
 ): Promise<Table> {
   if (known.format === 'csv') {
-    return parseCsvParallel(bytes, { delimiter: opts.delimiter ?? known.delimiter, missing: opts.missing, file, meanwhile });
+    return parseCsvParallel(bytes, { delimiter: opts.delimiter ?? known.delimiter, missing: opts.missing, file, meanwhile, onWarning: opts.onWarning });
   }
-  if (known.format === 'json') return parseJson(bytes, { file });
+  if (known.format === 'json') return parseJson(bytes, { file, onWarning: opts.onWarning });
   return tableFromArrowIPC(bytes, { file });
 }
 

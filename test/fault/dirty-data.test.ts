@@ -5,8 +5,10 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
+import { spawnSync } from 'node:child_process';
 import { DataError, readTable, type Table } from '../../runtime';
-import { Failures, recordCheck, tempDir } from './helpers';
+import { CLI, Failures, recordCheck, tempDir } from './helpers';
+import { makeCsv, workspace } from '../engine/fixture';
 
 type Expect = { error: RegExp } | { check: (t: Table) => void };
 
@@ -78,4 +80,31 @@ test('Dirty data: malformed CSV and JSON give a placed error or a documented coe
   }
   await recordCheck('dirty-data', { title: 'Dirty CSV and JSON data', trials: 1, cases: Object.keys(CASES).length, failures: failures.count, examples: failures.examples });
   assert.equal(failures.count, 0, failures.examples.join('\n'));
+});
+
+test('plumb run: a stray 1e400 or text cell in a number column is read as missing with a warning naming file:line and column, not turned into a category', () => {
+  const ws = workspace();
+  try {
+    const lines = makeCsv(400, 1).split('\n');
+    const swap = (i: number, first: string): void => void (lines[i] = [first, ...lines[i].split(',').slice(1)].join(','));
+    swap(5, '1e400');
+    swap(9, 'abc');
+    swap(11, 'n/a'); // a missing marker: missing, and no warning of its own
+    ws.write('data/train.csv', lines.join('\n'));
+    const r = spawnSync(process.execPath, [CLI, 'run', ws.file], { cwd: ws.dir, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+    // Before: 'x' became a category and logistic-regression asked for a one-hot of it.
+    assert.equal(r.status, 0, r.stderr);
+    const csv = path.join(ws.dir, 'data', 'train.csv');
+    assert.ok(
+      r.stderr.includes(`⚠ number column 'x': 2 cells are not numbers and were read as missing: ${csv}:6 "1e400" (too large for a number), ${csv}:10 "abc" (not a number)`),
+      r.stderr,
+    );
+    const j = spawnSync(process.execPath, [CLI, 'run', ws.file, '--json'], { cwd: ws.dir, encoding: 'utf8' });
+    const record = JSON.parse(j.stdout).record as { warnings: { code: string; message: string; stage?: string }[] };
+    const bad = record.warnings.filter((w) => w.code === 'bad-cells');
+    assert.equal(bad.length, 1, JSON.stringify(record.warnings));
+    assert.match(bad[0].message, /column 'x'.*train\.csv:6/);
+  } finally {
+    ws.cleanup();
+  }
 });

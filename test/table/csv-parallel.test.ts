@@ -234,3 +234,38 @@ test('property: random CSV files read in parts equal one read', async () => {
     cleanup();
   }
 });
+
+test('bad cells read as missing: any number of chunks or parts gives the one-pass table and the same warnings', async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const rows = Array.from({ length: 400 }, (_, i) => `${i},${i / 4},c${i % 5}`);
+    rows[7] = '7,1e400,c2'; // in the first chunk
+    rows[350] = 'oops,87.5,c0'; // late: a chunk on its own would see it alone
+    rows[351] = '"quoted",87.75,c1';
+    // A column whose text comes in a late chunk only: text there, numbers earlier.
+    const texty = Array.from({ length: 400 }, (_, i) => `${i},${i < 370 ? i : `t${i}`}`);
+    for (const [name, text] of [['bad.csv', 'a,b,c\n' + rows.join('\n') + '\n'], ['late.csv', 'a,b\n' + texty.join('\n') + '\n']]) {
+      const file = path.join(dir, name);
+      fs.writeFileSync(file, text);
+      const want: string[] = [];
+      const wantShape = shape(parseCsv(Buffer.from(text), { file, onWarning: (w) => want.push(w.message) }));
+      for (const chunks of [2, 3, 5]) {
+        const got: string[] = [];
+        const t = await parseCsvParallel(Buffer.from(text), { file, chunks, minBytes: 0, onWarning: (w) => got.push(w.message) });
+        assert.deepStrictEqual([shape(t), got], [wantShape, want], `${name}, ${chunks} chunks`);
+        const parts: string[] = [];
+        const hashed = await readCsvHashed(file, { chunks, minBytes: 0, onWarning: (w) => parts.push(w.message) });
+        assert.deepStrictEqual([shape(hashed.table), parts], [wantShape, want], `${name}, ${chunks} parts`);
+      }
+      if (name === 'bad.csv') {
+        assert.equal(want.length, 2, want.join('\n'));
+        assert.match(want[0], /column 'a': 2 cells .*bad\.csv:352 "oops".*bad\.csv:353 "quoted"/);
+        assert.match(want[1], /column 'b': 1 cell .*bad\.csv:9 "1e400"/);
+      } else {
+        assert.deepEqual(want, []);
+      }
+    }
+  } finally {
+    cleanup();
+  }
+});

@@ -172,3 +172,51 @@ test('property: plain decimals parse bit-identical to Number(text) (fast path an
     { numRuns: 500 },
   );
 });
+
+test('a few bad cells never turn a number column into a category: they become missing, with one warning per column', () => {
+  const rows = Array.from({ length: 60 }, (_, i) => `${i},${i % 3 === 0 ? 'a' : 'b'}`);
+  rows[4] = '1e400,a'; // overflows a double: must not become Infinity
+  rows[9] = 'abc,b';
+  rows[12] = 'n/a,b'; // missing markers are missing, not bad cells
+  rows[13] = '?,b';
+  rows[20] = 'NULL,a';
+  const warnings: { message: string; column: string; count: number }[] = [];
+  const t = parseCsv('x,k\n' + rows.join('\n') + '\n', { file: 'data.csv', onWarning: (w) => warnings.push(w) });
+  const x = t.numberColumn('x');
+  assert.equal(x.type, 'number');
+  assert.deepEqual([4, 9, 12, 13, 20].map((r) => x.missing![r]), [1, 1, 1, 1, 1]);
+  assert.ok(Array.from(x.values).every((v) => !Number.isFinite(v) ? Number.isNaN(v) : true), 'no Infinity');
+  assert.equal(x.values[5], 5);
+  assert.equal(t.column('k').type, 'category');
+  assert.equal(warnings.length, 1);
+  assert.equal(warnings[0].column, 'x');
+  assert.equal(warnings[0].count, 2);
+  // Data rows start on line 2: row 4 is line 6, row 9 line 11.
+  assert.match(warnings[0].message, /number column 'x': 2 cells are not numbers and were read as missing: data\.csv:6 "1e400" \(too large for a number\), data\.csv:11 "abc" \(not a number\)$/);
+  // Quoted bad cells and cells past the fast path count the same way.
+  const quoted = parseCsv('x\n' + Array.from({ length: 40 }, (_, i) => String(i)).join('\n') + '\n"oops"\n123456789012345678901234e999\n', { file: 'q.csv', onWarning: (w) => warnings.push(w) });
+  assert.equal(quoted.column('x').type, 'number');
+  assert.match(warnings[1].message, /2 cells .*q\.csv:42 "oops".*q\.csv:43 "123456789012345678901234e999" \(too large for a number\)/);
+});
+
+test('more text than the bad-cell rule allows (over 5 % of the cells, or over 1,000) still makes a category, keeping every cell', () => {
+  const warnings: unknown[] = [];
+  const onWarning = (w: unknown): number => warnings.push(w);
+  // 18 numbers and 1 text cell: fewer than 19 numbers per bad cell.
+  const few = Array.from({ length: 18 }, (_, i) => String(i + 0.5));
+  const t = parseCsv('v\n' + [...few, 'x'].join('\n') + '\n', { onWarning });
+  assert.equal(t.column('v').type, 'category');
+  assert.deepEqual(t.toRows().map((r) => r.v), [...few, 'x']);
+  // 19 numbers per bad cell is enough, wherever the bad cells are (first row included).
+  const ok = parseCsv('v\nx\n' + Array.from({ length: 19 }, (_, i) => String(i)).join('\n') + '\n', { onWarning });
+  assert.equal(ok.column('v').type, 'number');
+  // 1,001 bad cells among 100,000 numbers: too many, whatever the share.
+  const many = Array.from({ length: 101_001 }, (_, i) => (i % 100 === 50 && i < 100_100 ? `t${i}` : String(i)));
+  const m = parseCsv('v\n' + many.join('\n') + '\n', { onWarning });
+  assert.equal(m.column('v').type, 'category');
+  assert.equal(m.cell(50, 'v'), 't50');
+  assert.equal(m.cell(51, 'v'), '51');
+  // A text column (every cell text) is a category at once, as before.
+  assert.equal(parseCsv('a,b\nx,1\ny,2\n').column('a').type, 'category');
+  assert.equal(warnings.length, 1);
+});

@@ -83,3 +83,20 @@ test('formatJson / writeJson round-trip through a real file', async () => {
     cleanup();
   }
 });
+
+test('a number column keeps its type despite a few bad cells (1e400, stray text) and missing markers, with a warning', () => {
+  const recs = Array.from({ length: 50 }, (_, i) => ({ x: i as unknown, k: i % 2 ? 'a' : 'b' }));
+  recs[3].x = 'n/a'; // a missing marker: missing, no warning
+  recs[5].x = 'oops';
+  const text = JSON.stringify(recs).replace('"x":7,', '"x":1e400,'); // JSON.parse makes it Infinity
+  const warnings: { message: string; count: number }[] = [];
+  const t = parseJson(text, { file: 'd.json', onWarning: (w) => warnings.push(w) });
+  const x = t.numberColumn('x');
+  assert.deepEqual([3, 5, 7].map((r) => x.missing![r]), [1, 1, 1]);
+  assert.ok(Array.from(x.values).every((v) => Number.isNaN(v) || Number.isFinite(v)), 'no Infinity');
+  assert.equal(warnings.length, 1);
+  assert.equal(warnings[0].count, 2);
+  assert.match(warnings[0].message, /number column 'x': 2 cells .*d\.json: record 5 "oops" \(not a number\), d\.json: record 7 "Infinity" \(too large for a number\)/);
+  // Mostly text stays a category, as before.
+  assert.equal(parseJson('[{"a":1},{"a":"x"}]').column('a').type, 'category');
+});
