@@ -575,7 +575,8 @@ function checkTable(value: unknown, s: StageSpec): Table {
 function assertJson(value: Json, s: StageSpec): void {
   const bad = findNonJson(value, '');
   if (bad !== undefined) {
-    throw new Error(`stage '${s.name}' returned state that is not plain JSON at ${bad || 'the top level'}`);
+    const why = /\((NaN|-?Infinity)\)$/.test(bad) ? ': NaN and ±Infinity cannot be saved (did a computation overflow, or divide 0 by 0?)' : '';
+    throw new Error(`stage '${s.name}' returned state that is not plain JSON at ${bad || 'the top level'}${why}`);
   }
 }
 

@@ -48,7 +48,12 @@ export function nanMean(c: NumberColumn): number {
       count++;
     }
   }
-  return count === 0 ? NaN : sum / count;
+  if (count === 0) return NaN;
+  if (Number.isFinite(sum) || !v.every((x) => x !== Infinity && x !== -Infinity)) return sum / count;
+  // The sum of large values (1e300 each) overflowed; the mean of values / count cannot.
+  let mean = 0;
+  for (let i = 0; i < v.length; i++) if (v[i] === v[i]) mean += v[i] / count;
+  return mean;
 }
 
 /**
@@ -276,6 +281,10 @@ function learnFill(
   }
   if (c.type === 'category') return mostFrequentCategory(c); // only most_frequent reaches here
   const v = strategy === 'mean' ? nanMean(c) : strategy === 'median' ? nanMedian(c, scratch()) : mostFrequentNumber(c);
+  if (v === Infinity || v === -Infinity) {
+    const row = c.values.findIndex((x) => x === Infinity || x === -Infinity);
+    throw new Error(`${label}: column '${c.name}': the ${strategy.replace('_', ' ')} is ${v} because the column holds ${c.values[row]} (row ${row}); impute needs finite numbers`);
+  }
   return Number.isNaN(v) ? undefined : v;
 }
 

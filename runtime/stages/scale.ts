@@ -21,12 +21,15 @@ export type MinMaxScaleState = {
 
 const EPS = Number.EPSILON;
 
-/** Count, mean and population variance of the non-missing values (NaN when none). */
-export function meanAndVariance(values: Float64Array): { count: number; mean: number; variance: number } {
+/**
+ * Count, mean and population variance of the non-missing values (NaN when none), computed
+ * on values / `unit` (squares of values beyond ~1e154 overflow; see standardStats).
+ */
+export function meanAndVariance(values: Float64Array, unit = 1): { count: number; mean: number; variance: number } {
   let sum = 0;
   let count = 0;
   for (let i = 0; i < values.length; i++) {
-    const x = values[i];
+    const x = values[i] / unit;
     if (x === x) {
       sum += x;
       count++;
@@ -38,7 +41,7 @@ export function meanAndVariance(values: Float64Array): { count: number; mean: nu
   let d = 0;
   let d2 = 0;
   for (let i = 0; i < values.length; i++) {
-    const x = values[i];
+    const x = values[i] / unit;
     if (x === x) {
       const t = x - mean;
       d += t;
@@ -55,6 +58,38 @@ export function meanAndVariance(values: Float64Array): { count: number; mean: nu
 function isConstant(variance: number, mean: number, count: number): boolean {
   const bound = count * EPS * variance + (count * mean * EPS) ** 2;
   return variance <= bound;
+}
+
+/** Largest |x| of the non-missing values (0 when none). */
+function maxAbs(values: Float64Array): number {
+  let m = 0;
+  for (let i = 0; i < values.length; i++) {
+    const a = Math.abs(values[i]);
+    if (a > m) m = a; // NaN fails the test: missing values are skipped
+  }
+  return m;
+}
+
+/** Beyond this, a value's square overflows a double. */
+const SQUARE_SAFE = 1e150;
+
+/**
+ * The mean and the scale (std, or 1 for a constant column) of a column, or undefined when it
+ * has no values. Large values (1e300 fits a double, its square does not) are computed in units
+ * of the largest |x|, which keeps the mean and the std finite: both are at most that large.
+ * An infinite value is an error naming the stage, the column and the row.
+ */
+function standardStats(values: Float64Array, label: string, name: string): { mean: number; scale: number } | undefined {
+  const big = maxAbs(values);
+  if (big === Infinity) {
+    const row = values.findIndex((x) => x === Infinity || x === -Infinity);
+    throw new Error(`${label}: column '${name}' holds ${values[row]} (row ${row}); a mean and a standard deviation need finite numbers`);
+  }
+  const unit = big > SQUARE_SAFE ? big : 1;
+  const { count, mean, variance } = meanAndVariance(values, unit);
+  if (count === 0) return undefined;
+  const scale = isConstant(variance, mean, count) ? 1 : Math.sqrt(variance) * unit;
+  return { mean: mean * unit, scale };
 }
 
 function numberInput(input: Table, name: string, label: string): NumberColumn {
@@ -130,12 +165,12 @@ const standardScale: FittedStage<StandardParams, StandardScaleState> = {
     const withStd = paramOr(ctx.params, 'with_std', true);
     const columns: StandardScaleState['columns'] = {};
     for (const name of numericColumns(input, ctx, stringListParam(ctx.params, 'columns', label))) {
-      const { count, mean, variance } = meanAndVariance(input.numberColumn(name).values);
-      if (count === 0) {
+      const stats = standardStats(input.numberColumn(name).values, label, name);
+      if (stats === undefined) {
         warnAllMissing(ctx, label, name);
         continue;
       }
-      columns[name] = { mean, scale: isConstant(variance, mean, count) ? 1 : Math.sqrt(variance) };
+      columns[name] = stats;
     }
     return { with_mean: withMean, with_std: withStd, columns };
   },
@@ -196,9 +231,14 @@ const minMaxScale: FittedStage<MinMaxParams, MinMaxScaleState> = {
         warnAllMissing(ctx, label, name);
         continue;
       }
-      let range = dataMax - dataMin;
-      if (range < 10 * EPS) range = 1; // a constant column: every value lands on `min`
-      const scale = (hi - lo) / range;
+      if (dataMin === -Infinity || dataMax === Infinity) {
+        const row = v.findIndex((x) => x === Infinity || x === -Infinity);
+        throw new Error(`${label}: column '${name}' holds ${v[row]} (row ${row}); a range needs finite numbers`);
+      }
+      // Halves: the range of values beyond ±9e307 overflows, half of it does not.
+      let half = dataMax / 2 - dataMin / 2;
+      if (half < 5 * EPS) half = 0.5; // a constant column: every value lands on `min`
+      const scale = (hi - lo) / 2 / half;
       columns[name] = { data_min: dataMin, data_max: dataMax, scale, offset: lo - dataMin * scale };
     }
     return { min: lo, max: hi, columns };
