@@ -131,7 +131,8 @@ Options:
       --version     version for inference: a number, 'latest' (default) or an alias
   -s, --set         override a pipeline param, e.g. --set learning_rate=0.05 (repeatable)
       --data        input data file instead of the pipeline's data: entry
-  -o, --out         write the final table to this file (.csv, .json or .arrow)
+  -o, --out         write the final table to this file (.csv, .tsv, .json, .arrow,
+                    .ipc or .feather; another extension is refused before the run)
       --stop-after  end the run after this stage (nothing is saved)
       --store       store folder (default: the pipeline's store:, else .plumb beside it)
       --timeout     run: end the run (exit 124) if it has not finished within this

@@ -2,7 +2,7 @@
 import * as path from 'node:path';
 import { runPipeline, StageFailure } from '../engine/run';
 import { resolveStopAfter, runStages } from '../spec';
-import { writeTable } from '../table/io';
+import { TABLE_EXTENSIONS, tableFormatOf, writeTable } from '../table/io';
 import { UsageError, type CliArgs } from './args';
 import { EXIT } from './args';
 import { StoreError } from '../errors';
@@ -14,6 +14,13 @@ export async function runCommand(args: CliArgs, out: Out): Promise<number> {
   const mode = args.mode ?? 'train';
   if (mode !== 'train' && mode !== 'inference') throw new UsageError(`--mode must be 'train' or 'inference', not '${mode}'`);
   if (args.version !== undefined && mode !== 'inference') throw new UsageError(`--version only applies to --mode inference`);
+  // Refused before the run: after it, a training run would already have saved a version.
+  if (args.out !== undefined && !tableFormatOf(args.out)) {
+    const ext = path.extname(args.out);
+    throw new UsageError(
+      `--out ${args.out}: ${ext ? `'${ext}' is not a table format plumb writes` : 'no file extension to tell the table format'} (use ${TABLE_EXTENSIONS.join(', ')})`,
+    );
+  }
   const { spec, store } = await loadSpec(args, { checkData: !args.data, mode, loadModules: true });
   // A name no stage has would otherwise run the whole pipeline; a sub-pipeline stage's
   // name means the last stage it includes.

@@ -31,6 +31,14 @@ const BY_EXTENSION: Record<string, { format: TableFormat; delimiter?: string }> 
   '.feather': { format: 'arrow' }, // Feather v2 is the Arrow IPC file format
 };
 
+/** The file extensions readTable and writeTable know, e.g. ['.csv', '.tsv', ...]. */
+export const TABLE_EXTENSIONS: readonly string[] = Object.keys(BY_EXTENSION);
+
+/** The format a table file of this name is written in, or undefined when its extension says none. */
+export function tableFormatOf(file: string): TableFormat | undefined {
+  return BY_EXTENSION[path.extname(file).toLowerCase()]?.format;
+}
+
 function formatOf(file: string, explicit: TableFormat | undefined): { format: TableFormat; delimiter?: string } {
   const known = BY_EXTENSION[path.extname(file).toLowerCase()];
   if (explicit) return { format: explicit, delimiter: known?.format === explicit ? known.delimiter : undefined };
