@@ -334,6 +334,11 @@ async function checkTopLevel(
       c.error(valueOrKey(paramsPair), 'bad-type', `'params' must be a map of name: value, got ${kindOf(paramsPair.value)}`);
     } else {
       params = (paramsPair.value.toJS(c.doc) ?? {}) as Record<string, unknown>;
+      // The engine seeds ctx.seed from params.seed: anything but a number would silently be 0.
+      const seed = paramsPair.value.items.find((it) => keyString(it) === 'seed');
+      if (seed && !isNullish(seed.value) && !(isScalar(seed.value) && typeof seed.value.value === 'number')) {
+        c.error(valueOrKey(seed), 'bad-type', `params.seed seeds every stage's ctx.seed, so it must be a number, got ${kindOf(seed.value)}`);
+      }
     }
   }
   if (c.frame) {

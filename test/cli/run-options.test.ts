@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { loadPipeline, runPipeline, readTable, Store } from '../../runtime';
-import { workspace, PREP_PIPELINE, WITH_SUB_PIPELINE } from '../engine/fixture';
+import { workspace, BASE_PIPELINE, PREP_PIPELINE, WITH_SUB_PIPELINE } from '../engine/fixture';
 
 const CLI = path.resolve(__dirname, '../../dist/cli.js');
 
@@ -80,6 +80,51 @@ test('plumb run --out writes exactly the values an in-process inference run prod
         assert.equal(written.cell(r, name), direct.output.cell(r, name), `${name} row ${r}`);
       }
     }
+  } finally {
+    ws.cleanup();
+  }
+});
+
+test('-o with a format the writer does not know is refused before the run starts (no version saved), naming the formats', async () => {
+  const ws = workspace();
+  try {
+    for (const out of ['out.txt', 'predictions']) {
+      const r = plumb(['run', 'toy.pipeline.yaml', '-o', out], ws.dir);
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stderr, new RegExp(`--out ${out}: .*\\(use \\.csv, \\.tsv, \\.json, \\.arrow, \\.ipc, \\.feather\\)`));
+      assert.doesNotMatch(r.stderr, /✓|version/, 'nothing ran');
+    }
+    assert.deepEqual(await new Store(path.join(ws.dir, '.plumb')).listVersions('toy'), [], 'no version saved');
+    const json = plumb(['run', 'toy.pipeline.yaml', '--out', 'x.parquet', '--json'], ws.dir);
+    assert.equal(json.code, 2);
+    assert.match(JSON.parse(json.stdout).error.message, /'\.parquet' is not a table format plumb writes/);
+  } finally {
+    ws.cleanup();
+  }
+});
+
+test('--set seed=abc is refused like `seed: abc` is, also where only ctx.seed reads it; a string param takes --set text as is', async () => {
+  // The split takes its seed from ctx.seed (params.seed): no stage schema sees the value.
+  const ws = workspace(BASE_PIPELINE.replace('with: { test: 0.25, seed: "${params.seed}" }', 'with: { test: 0.25 }').replace('params: {', 'params: { tag: v1,'));
+  try {
+    const f = 'toy.pipeline.yaml';
+    for (const cmd of ['run', 'validate']) {
+      const r = plumb([cmd, f, '--set', 'seed=abc'], ws.dir);
+      assert.equal(r.code, 3, r.stderr);
+      assert.match(r.stderr, /--set seed=abc: param 'seed' is a number in the pipeline file \(3\), got string 'abc'/);
+    }
+    const list = plumb(['run', f, '--set', 'epochs=[1,2]', '--json'], ws.dir);
+    assert.equal(list.code, 3);
+    assert.match(JSON.stringify(JSON.parse(list.stdout)), /param 'epochs' is a number in the pipeline file \(40\), got list/);
+    assert.deepEqual(await new Store(path.join(ws.dir, '.plumb')).listVersions('toy'), [], 'nothing ran');
+    // `tag` is declared as text: `--set tag=2` is the text '2', not refused.
+    const ok = plumb(['run', f, '--set', 'tag=2', '--set', 'seed=5', '--stop-after', 'split', '--json'], ws.dir);
+    assert.equal(ok.code, 0, ok.stderr);
+    // The same check on the file itself: params.seed feeds ctx.seed, so it must be a number.
+    ws.write(f, BASE_PIPELINE.replace('seed: 3', 'seed: abc'));
+    const file = plumb(['validate', f], ws.dir);
+    assert.equal(file.code, 3);
+    assert.match(file.stderr, /toy\.pipeline\.yaml:3:\d+: params\.seed seeds every stage's ctx\.seed, so it must be a number, got string 'abc'/);
   } finally {
     ws.cleanup();
   }

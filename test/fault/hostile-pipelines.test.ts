@@ -138,6 +138,12 @@ const SAFE_VALUES = [
   '{ __proto__: { polluted: 1 } }', '{ constructor: { prototype: { polluted: 1 } } }', '{ toString: 1, valueOf: x }',
   "'$${params.seed}'", '"\\u0000"',
 ];
+/** A --set value of the same kind as the YAML value `v` (a string param takes any text). */
+function sameKindValue(v: string): string {
+  if (v.startsWith('[')) return '[2]';
+  if (v.startsWith('{')) return '{ a: 2 }';
+  return v === 'true' ? 'false' : '2';
+}
 /** SAFE_VALUES without nested reserved keys (those are refused in `with:`, on purpose). */
 const WITH_VALUES = SAFE_VALUES.filter((v) => !RESERVED.some((k) => v.includes(k)));
 
@@ -199,12 +205,15 @@ export function buildValidCase(src: ValidSource, c: ValidCase): { text: string; 
     if (c.sets && typeof original.seed === 'number') overrides.push(`${c.refKey}.seed=3`);
   }
   const added: string[] = c.refKey ? [c.refKey] : [];
+  const declared = new Map<string, number>(); // a key set twice keeps its last value
   for (const [key, v] of c.params) {
     if (key === c.refKey) continue;
     paramsMap.set(key, node(doc, SAFE_VALUES[v]));
     added.push(key);
-    if (c.sets) overrides.push(`${key}=2`);
+    declared.set(key, v);
   }
+  // Of the declared kind: an override that changes a param's kind is refused (overrides.ts).
+  if (c.sets) for (const [key, v] of declared) overrides.push(`${key}=${sameKindValue(SAFE_VALUES[v])}`);
   const open = src.openStages.length ? stageAt(doc, src.openStages[c.source % src.openStages.length]) : undefined;
   let reserved: string | null = null;
   if (open) {

@@ -211,10 +211,10 @@ test('diagnostics: bad --set overrides are errors without a range', async () => 
   assert.ok(diags.every((d) => d.code === 'bad-override' && d.range === undefined));
 });
 
-test('diagnostics: an override that makes a value the wrong type is blamed on the use site', async () => {
+test('diagnostics: an override of another kind than the declared param is refused, naming the param', async () => {
   const file = path.join(FIXTURES, 'good.pipeline.yaml');
   const diags = await validatePipeline(file, { stages: testStages, overrides: ['test_size=abc'] });
-  assert.deepEqual(formatted(diags), ["good.pipeline.yaml:16:19: stage 'split': with.test: expected number, got string 'abc'"]);
+  assert.deepEqual(formatted(diags), ["good.pipeline.yaml: --set test_size=abc: param 'test_size' is a number in the pipeline file (0.2), got string 'abc'"]);
 });
 
 test('diagnostics: anchors are checked where they are written; one document per file', async () => {
