@@ -9,6 +9,8 @@ import { StoreError } from '../errors';
 import { ProgressView } from './progress';
 import { RunGuard } from './run-guard';
 import { loadSpec, json, type Out } from './shared';
+import { isUserStageRef } from '../stages/user';
+import { stageFrames, stageLocation } from '../stages/user-stack';
 
 export async function runCommand(args: CliArgs, out: Out): Promise<number> {
   const mode = args.mode ?? 'train';
@@ -68,6 +70,7 @@ export async function runCommand(args: CliArgs, out: Out): Promise<number> {
     await writeTable(result.output, path.resolve(args.out));
     if (!args.json) out.err(`wrote ${result.output.rowCount} rows to ${args.out}\n`);
   }
+  const where = userStageError(result.error);
   if (args.json) {
     out.out(
       json({
@@ -76,7 +79,7 @@ export async function runCommand(args: CliArgs, out: Out): Promise<number> {
         runId: result.runId,
         version: result.version,
         metrics: result.metrics,
-        error: result.error ? { name: result.error.name, message: result.error.message } : undefined,
+        error: result.error ? { name: result.error.name, message: result.error.message, ...where } : undefined,
         output: { rows: result.output.rowCount, columns: result.output.names },
         record: result.record,
       }),
@@ -91,9 +94,21 @@ export async function runCommand(args: CliArgs, out: Out): Promise<number> {
     const where = ref ? `stage '${ref.stage}' (${ref.uses}, line ${ref.line}) was cancelled` : 'the run was cancelled';
     out.err(`plumb: interrupted: ${where}; no version saved\n`);
   } else if (result.error) {
-    out.err(`plumb: ${result.error.message}\n`);
+    out.err(`plumb: ${where?.location ? `${where.location}: ` : ''}${result.error.message}\n`);
+    for (const frame of where?.stack ?? []) out.err(`    ${frame}\n`);
   }
   if (result.status === 'ok') return EXIT.ok;
   if (result.status === 'cancelled') return EXIT.interrupted;
   return result.error instanceof StoreError ? EXIT.store : EXIT.failed;
+}
+
+/**
+ * For a user stage that threw: where in its module (`file:line:col`, source-mapped) and its
+ * own stack frames. Built-in stages' messages already say what went wrong.
+ */
+function userStageError(error: Error | undefined): { location?: string; stack?: string[] } | undefined {
+  if (!(error instanceof StageFailure) || !isUserStageRef(error.ref.uses)) return undefined;
+  const stack = stageFrames(error.cause.stack);
+  if (stack.length === 0) return undefined;
+  return { location: stageLocation(stack), stack };
 }

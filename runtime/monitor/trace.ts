@@ -3,6 +3,8 @@
 // Gantt chart scaled to the run). Also the unit formatters the CLI and editor reuse.
 import type { Section } from '../engine/events';
 import { attemptCount, type RunRecord, type StageRecord } from './record';
+import { isUserStageRef } from '../stages/user';
+import { stageFrames, stageLocation } from '../stages/user-stack';
 
 export interface TextOptions {
   /** Wrap glyphs and statuses in ANSI colours (for terminals). */
@@ -234,17 +236,21 @@ function stageDetails(s: StageRecord, record: RunRecord, g: Glyphs, opts: TextOp
   const out: string[] = [];
   const showAttempts = s.attempts.length > 1 || s.attempts.some((a) => !a.ok);
   if (showAttempts) {
+    let failed = 0; // s.errors has one entry per failed attempt, in order, with its stack
     for (const a of s.attempts) {
       const parts = [`attempt ${a.attempt} ${a.ok ? g.ok : g.failed}`];
       if (a.error) parts[0] += ` ${a.error.name}: ${a.error.message}`;
       parts.push(formatDuration(a.durationMs));
       if (a.delayMs !== undefined) parts.push(`retry in ${formatDuration(a.delayMs)}`);
       out.push(paint(parts.join(` ${g.dot} `), a.ok ? 'green' : 'yellow', opts));
+      if (a.error) out.push(...userFrames(s, s.errors[failed++]?.stack, opts));
     }
   }
   // Errors not already shown with an attempt (e.g. a failure outside the attempt loop).
   const shownWithAttempts = showAttempts ? s.attempts.filter((a) => a.error).length : 0;
-  for (const e of s.errors.slice(shownWithAttempts)) out.push(paint(`error: ${e.name}: ${e.message}`, 'red', opts));
+  for (const e of s.errors.slice(shownWithAttempts)) {
+    out.push(paint(`error: ${e.name}: ${e.message}`, 'red', opts), ...userFrames(s, e.stack, opts));
+  }
   for (const w of record.warnings) {
     if (w.stage === s.stage) out.push(paint(`${g.warn} ${w.message} [${w.code}]`, 'yellow', opts));
   }
@@ -258,4 +264,13 @@ function stageDetails(s: StageRecord, record: RunRecord, g: Glyphs, opts: TextOp
     out.push(`metrics: ${last.join(', ')}${s.steps ? ` ${g.dot} ${formatRows(s.steps)} steps` : ''}`);
   } else if (s.steps) out.push(`${formatRows(s.steps)} steps`);
   return out;
+}
+
+/** A user stage's own stack frames under its error, led by the `file:line:col` to open. */
+function userFrames(s: StageRecord, stack: string | undefined, opts: TextOptions): string[] {
+  if (!isUserStageRef(s.uses)) return [];
+  const frames = stageFrames(stack);
+  const at = stageLocation(frames);
+  if (!at) return [];
+  return [paint(`  at ${at}`, 'red', opts), ...frames.map((f) => paint(`    ${f}`, 'dim', opts))];
 }
