@@ -28,6 +28,8 @@ export interface CliArgs {
   /** Heap limit for the run process in MB (`--max-memory`). */
   maxMemoryMb?: number;
   all: boolean;
+  /** versions rm: delete a version that holds an alias (and the alias). */
+  force: boolean;
   help: boolean;
   showVersion: boolean;
   color: boolean;
@@ -54,6 +56,7 @@ export function parseCli(argv: string[]): CliArgs {
         'stage-timeout': { type: 'string' },
         'max-memory': { type: 'string' },
         all: { type: 'boolean' },
+        force: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
         'no-color': { type: 'boolean' },
         V: { type: 'boolean' },
@@ -80,6 +83,7 @@ export function parseCli(argv: string[]): CliArgs {
     stageTimeoutMs: durationOption('--stage-timeout', v['stage-timeout']),
     maxMemoryMb: memoryOption(v['max-memory']),
     all: v.all ?? false,
+    force: v.force ?? false,
     help: v.help ?? false,
     showVersion: v.V ?? false,
     color: !v['no-color'] && !process.env.NO_COLOR,
@@ -116,7 +120,7 @@ Usage:
   plumb validate FILE [--json]
   plumb versions FILE [list] [--json]
   plumb versions FILE show N|ALIAS|latest [--json]
-  plumb versions FILE rm N|ALIAS
+  plumb versions FILE rm N|ALIAS [--force]
   plumb versions FILE tag ALIAS N|latest
   plumb versions FILE untag ALIAS
   plumb versions FILE diff A B [--json]
@@ -143,6 +147,7 @@ Options:
                     machine's default limit) is reported with the stage and exit 125
       --run         a run id for metrics/trace (default: the latest run)
       --all         metrics: aggregate across all runs of the pipeline
+      --force       versions rm: also delete a version that holds an alias (and the alias)
       --json        machine-readable output on stdout
       --no-color    plain text (also when NO_COLOR is set or output is not a terminal)
 

@@ -3,21 +3,21 @@ import { aggregateRuns, formatProfile, formatTrace, type RunRecord } from '../mo
 import { StoreError } from '../errors';
 import type { CliArgs } from './args';
 import { EXIT } from './args';
-import { loadSpec, json, type Out } from './shared';
+import { loadStore, json, type Out } from './shared';
 
-async function pickRun(args: CliArgs): Promise<{ record: RunRecord; all: RunRecord[] }> {
-  const { spec, store } = await loadSpec(args);
-  const all = (await store.listRuns(spec.name)) as unknown as RunRecord[];
-  if (all.length === 0) throw new StoreError(`no runs of ${spec.name} recorded yet — run 'plumb run' first`, 'not-found');
+async function pickRun(args: CliArgs, out: Out): Promise<{ record: RunRecord; all: RunRecord[] }> {
+  const { name, store } = await loadStore(args, out);
+  const all = (await store.listRuns(name)) as unknown as RunRecord[];
+  if (all.length === 0) throw new StoreError(`no runs of ${name} recorded yet — run 'plumb run' first`, 'not-found');
   if (args.run) {
-    const record = (await store.getRun(spec.name, args.run)) as unknown as RunRecord;
+    const record = (await store.getRun(name, args.run)) as unknown as RunRecord;
     return { record, all };
   }
   return { record: all[all.length - 1], all };
 }
 
 export async function metricsCommand(args: CliArgs, out: Out): Promise<number> {
-  const { record, all } = await pickRun(args);
+  const { record, all } = await pickRun(args, out);
   const tty = Boolean(process.stdout.isTTY) && args.color;
   if (args.all) {
     const agg = aggregateRuns(all);
@@ -29,7 +29,7 @@ export async function metricsCommand(args: CliArgs, out: Out): Promise<number> {
 }
 
 export async function traceCommand(args: CliArgs, out: Out): Promise<number> {
-  const { record } = await pickRun(args);
+  const { record } = await pickRun(args, out);
   const tty = Boolean(process.stdout.isTTY) && args.color;
   out.out(args.json ? json(record) : formatTrace(record, { color: tty, width: process.stdout.columns }) + '\n');
   return EXIT.ok;

@@ -1,14 +1,13 @@
 // `plumb versions`: list, show, rm, tag, untag and diff saved versions.
 import { UsageError, type CliArgs } from './args';
 import { EXIT } from './args';
-import { loadSpec, json, type Out } from './shared';
+import { loadStore, json, type Out } from './shared';
 import type { LoadedVersion, VersionDiff } from '../store';
 import type { Json } from '../stages/types';
 
 export async function versionsCommand(args: CliArgs, out: Out): Promise<number> {
-  const { spec, store } = await loadSpec(args);
+  const { name, store } = await loadStore(args, out);
   const [, sub = 'list', ...rest] = args.positionals;
-  const name = spec.name;
   const ref = (s: string | undefined, what = 'a version'): number | string => {
     if (s === undefined) throw new UsageError(`'plumb versions ${sub}' needs ${what}`);
     return /^\d+$/.test(s) ? Number(s) : s;
@@ -42,6 +41,15 @@ export async function versionsCommand(args: CliArgs, out: Out): Promise<number> 
     }
     case 'rm': {
       const n = await store.resolve(name, ref(rest[0]));
+      // An alias is what serves (inference --version champion): losing it by accident hurts.
+      const aliases = (await store.getVersion(name, n)).aliases ?? [];
+      if (aliases.length > 0 && !args.force) {
+        const names = aliases.map((a) => `'${a}'`).join(', ');
+        throw new UsageError(
+          `version ${n} of ${name} holds the alias${aliases.length > 1 ? 'es' : ''} ${names}: deleting it removes ${aliases.length > 1 ? 'them' : 'it'} too; ` +
+            `pass --force to delete it anyway, or move the alias first ('plumb versions FILE tag ${aliases[0]} N')`,
+        );
+      }
       await store.deleteVersion(name, n);
       if (args.json) out.out(json({ ok: true, deleted: n }));
       else out.out(`deleted version ${n} of ${name}\n`);

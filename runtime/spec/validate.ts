@@ -94,6 +94,10 @@ class Checker {
     this.diagnostics.push({ file: this.file, range: this.range(where), message, severity: 'error', code });
   }
 
+  warn(where: Where, code: string, message: string): void {
+    this.diagnostics.push({ file: this.file, range: this.range(where), message, severity: 'warning', code });
+  }
+
   /** True when an error was already reported inside `where` (e.g. a bad `${params.x}` in it). */
   hasErrorInside(where: Where): boolean {
     const r = this.range(where);
@@ -417,7 +421,10 @@ function checkData(
     spec.data[name] = abs;
     const wanted = opts.mode === undefined || opts.mode === name;
     if ((opts.checkData ?? true) && wanted && !existsSync(abs)) {
-      c.error(valueOrKey(entry), 'missing-data', `data file not found: ${abs} (data.${name})`);
+      // Checking a file in no particular mode: the data to serve often comes later.
+      if (opts.mode === undefined && name === 'inference') {
+        c.warn(valueOrKey(entry), 'missing-data', `data file not found: ${abs} (data.inference; only inference runs need it)`);
+      } else c.error(valueOrKey(entry), 'missing-data', `data file not found: ${abs} (data.${name})`);
     }
   }
 }

@@ -126,15 +126,15 @@ for (const [name, codes, lines] of cases) {
   });
 }
 
-test('diagnostics: a missing data file is reported at its path, only when checkData', async (t) => {
+test('diagnostics: a missing data file is reported at its path, only when checkData (inference data: a warning, outside inference)', async (t) => {
   const dir = tempDir(t);
   const file = copyFixture(dir, 'missing-data.pipeline.yaml');
   const diags = await validatePipeline(file, { stages: testStages });
   assert.deepEqual(formatted(diags), [
     `missing-data.pipeline.yaml:3:10: data file not found: ${path.join(dir, 'data/nope.csv')} (data.train)`,
-    `missing-data.pipeline.yaml:4:14: data file not found: ${path.join(dir, 'data/churn.csv')} (data.inference)`,
+    `missing-data.pipeline.yaml:4:14: warning: data file not found: ${path.join(dir, 'data/churn.csv')} (data.inference; only inference runs need it)`,
   ]);
-  assert.deepEqual(diags.map((d) => d.code), ['missing-data', 'missing-data']);
+  assert.deepEqual(diags.map((d) => [d.code, d.severity]), [['missing-data', 'error'], ['missing-data', 'warning']]);
   // In a mode, only the data that mode reads must exist.
   const inference = await validatePipeline(file, { stages: testStages, mode: 'inference' });
   assert.deepEqual(inference.map((d) => d.range?.start.line), [4]);
