@@ -30,6 +30,9 @@ export interface CliArgs {
   all: boolean;
   /** versions rm: delete a version that holds an alias (and the alias). */
   force: boolean;
+  /** versions list: order by this metric (best first) and the metrics to show. */
+  sort?: string;
+  metric: string[];
   help: boolean;
   showVersion: boolean;
   color: boolean;
@@ -57,6 +60,8 @@ export function parseCli(argv: string[]): CliArgs {
         'max-memory': { type: 'string' },
         all: { type: 'boolean' },
         force: { type: 'boolean' },
+        sort: { type: 'string' },
+        metric: { type: 'string', multiple: true },
         help: { type: 'boolean', short: 'h' },
         'no-color': { type: 'boolean' },
         V: { type: 'boolean' },
@@ -84,6 +89,8 @@ export function parseCli(argv: string[]): CliArgs {
     maxMemoryMb: memoryOption(v['max-memory']),
     all: v.all ?? false,
     force: v.force ?? false,
+    sort: v.sort,
+    metric: (v.metric ?? []).flatMap((m) => m.split(',')).map((m) => m.trim()).filter((m) => m !== ''),
     help: v.help ?? false,
     showVersion: v.V ?? false,
     color: !v['no-color'] && !process.env.NO_COLOR,
@@ -118,12 +125,13 @@ Usage:
                  [--data PATH] [--out PATH] [--stop-after STAGE] [--store DIR] [--json]
                  [--timeout DURATION] [--stage-timeout DURATION] [--max-memory MB]
   plumb validate FILE [--json]
-  plumb versions FILE [list] [--json]
+  plumb versions FILE [list] [--sort METRIC] [--metric NAME]... [--json]
   plumb versions FILE show N|ALIAS|latest [--json]
   plumb versions FILE rm N|ALIAS [--force]
   plumb versions FILE tag ALIAS N|latest
   plumb versions FILE untag ALIAS
   plumb versions FILE diff A B [--json]
+  plumb runs FILE [--json]
   plumb metrics FILE [--run ID] [--all] [--json]
   plumb trace FILE [--run ID]
   plumb gc FILE [--json]
@@ -148,6 +156,9 @@ Options:
       --run         a run id for metrics/trace (default: the latest run)
       --all         metrics: aggregate across all runs of the pipeline
       --force       versions rm: also delete a version that holds an alias (and the alias)
+      --sort        versions: best first by this metric (lowest first for rmse, mae,
+                    mse, loss and *_error; highest first for the others)
+      --metric      versions: show these metrics (repeatable, or comma-separated)
       --json        machine-readable output on stdout
       --no-color    plain text (also when NO_COLOR is set or output is not a terminal)
 

@@ -8,7 +8,7 @@ import { metricsCommand, traceCommand } from './report-commands';
 import { loadSpec, type Out } from './shared';
 import { validatePipeline } from '../spec';
 import { formatDiagnostic, PipelineError, StoreError, DataError } from '../errors';
-import { builtinStages } from '../stages/registry';
+import { runsCommand, stagesCommand } from './list-commands';
 import { isSupervisedChild, superviseRun } from './supervise';
 import { tellSupervisor } from './run-guard';
 
@@ -45,8 +45,10 @@ export async function main(argv: string[], out: Out): Promise<number> {
         return await gcCommand(args, out);
       case 'stages':
         return stagesCommand(args, out);
+      case 'runs':
+        return await runsCommand(args, out);
       default:
-        throw new UsageError(`unknown command '${args.command}' (commands: run, validate, versions, metrics, trace, gc, stages)`);
+        throw new UsageError(`unknown command '${args.command}' (commands: run, validate, versions, runs, metrics, trace, gc, stages)`);
     }
   } catch (e) {
     return reportError(e, args, out);
@@ -87,13 +89,6 @@ async function gcCommand(args: CliArgs, out: Out): Promise<number> {
   const r = await store.gc();
   if (args.json) out.out(JSON.stringify({ ok: true, ...r }, null, 2) + '\n');
   else out.out(`removed ${r.removedObjects} object(s), freed ${r.freedBytes} bytes, kept ${r.keptObjects}\n`);
-  return EXIT.ok;
-}
-
-function stagesCommand(args: CliArgs, out: Out): number {
-  const list = [...builtinStages.values()].map((s) => ({ type: s.type, kind: s.kind, summary: s.summary, params: s.params }));
-  if (args.json) out.out(JSON.stringify(list, null, 2) + '\n');
-  else for (const s of list) out.out(`${s.type.padEnd(24)} ${s.kind.padEnd(9)} ${s.summary}\n`);
   return EXIT.ok;
 }
 

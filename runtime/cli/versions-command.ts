@@ -2,7 +2,8 @@
 import { UsageError, type CliArgs } from './args';
 import { EXIT } from './args';
 import { loadStore, json, type Out } from './shared';
-import type { LoadedVersion, VersionDiff } from '../store';
+import type { LoadedVersion, Store, VersionDiff } from '../store';
+import { didYouMean } from '../spec/suggest';
 import type { Json } from '../stages/types';
 
 export async function versionsCommand(args: CliArgs, out: Out): Promise<number> {
@@ -15,21 +16,22 @@ export async function versionsCommand(args: CliArgs, out: Out): Promise<number> 
 
   switch (sub) {
     case 'list': {
-      const versions = await store.listVersions(name);
+      let versions = await store.listVersions(name);
+      for (const m of [...(args.sort ? [args.sort] : []), ...args.metric]) checkMetric(m, versions, m === args.sort ? '--sort' : '--metric');
+      if (args.sort) versions = sortByMetric(versions, args.sort);
       if (args.json) {
         out.out(json(versions));
       } else if (versions.length === 0) {
         out.out(`no versions of ${name} yet — run 'plumb run ${args.positionals[0]}' to train one\n`);
       } else {
+        const varying = varyingParams(versions);
         for (const v of versions) {
           const when = new Date(v.time).toISOString().replace('T', ' ').slice(0, 19);
           const tags = v.aliases?.length ? `  [${v.aliases.join(', ')}]` : '';
-          const metrics = Object.entries(v.metrics ?? {})
-            .filter(([k, x]) => typeof x === 'number' && k !== 'loss')
-            .slice(0, 3)
-            .map(([k, x]) => `${k}=${(x as number).toFixed(4)}`)
-            .join(' ');
-          out.out(`v${String(v.version).padEnd(5)} ${when}  run ${v.runId}  ${metrics}${tags}\n`);
+          const names = args.metric.length ? args.metric : defaultMetrics(v, args.sort);
+          const metrics = names.map((k) => `${k}=${typeof v.metrics?.[k] === 'number' ? v.metrics[k].toFixed(4) : '-'}`).join(' ');
+          const params = paramsText(v, varying);
+          out.out(`v${String(v.version).padEnd(5)} ${when}  run ${v.runId}  ${metrics}${params ? `  ${params}` : ''}${tags}\n`);
         }
       }
       return EXIT.ok;
@@ -80,6 +82,54 @@ export async function versionsCommand(args: CliArgs, out: Out): Promise<number> 
     default:
       throw new UsageError(`unknown versions subcommand '${sub}' (list, show, rm, tag, untag, diff)`);
   }
+}
+
+// ---- versions list: metrics and params ---------------------------------------------------
+
+type Listed = Awaited<ReturnType<Store['listVersions']>>[number];
+
+/** Metrics where lower is better; every other metric sorts highest first. */
+const LOWER_IS_BETTER = /^(rmse|mse|mae|loss|log_?loss|.*_error|error)$/i;
+
+function checkMetric(metric: string, versions: Listed[], flag: string): void {
+  if (versions.length === 0 || versions.some((v) => typeof v.metrics?.[metric] === 'number')) return;
+  const known = [...new Set(versions.flatMap((v) => Object.keys(v.metrics ?? {})))];
+  throw new UsageError(`${flag} ${metric}: no version has a metric '${metric}'${didYouMean(metric, known) || ` (metrics: ${known.join(', ') || 'none'})`}`);
+}
+
+/** Best first by `metric`; versions without it go last, in version order. */
+function sortByMetric(versions: Listed[], metric: string): Listed[] {
+  const sign = LOWER_IS_BETTER.test(metric) ? 1 : -1;
+  const value = (v: Listed): number | undefined => (typeof v.metrics?.[metric] === 'number' ? v.metrics[metric] : undefined);
+  return [...versions].sort((a, b) => {
+    const x = value(a);
+    const y = value(b);
+    if (x === undefined || y === undefined) return x === y ? a.version - b.version : x === undefined ? 1 : -1;
+    return sign * (x - y) || a.version - b.version;
+  });
+}
+
+/** The sort metric first, then the version's first others (loss is a series, not a score). */
+function defaultMetrics(v: Listed, sort: string | undefined): string[] {
+  const others = Object.keys(v.metrics ?? {}).filter((k) => k !== 'loss' && k !== sort && typeof v.metrics[k] === 'number');
+  return sort ? [sort, ...others.slice(0, 2)] : others.slice(0, 3);
+}
+
+/** Params whose value differs between the listed versions (all of them when none do). */
+function varyingParams(versions: Listed[]): string[] {
+  const keys = [...new Set(versions.flatMap((v) => Object.keys(paramsOf(v))))];
+  const varying = keys.filter((k) => new Set(versions.map((v) => JSON.stringify(paramsOf(v)[k]))).size > 1);
+  return varying.length ? varying : keys;
+}
+
+function paramsOf(v: Listed): Record<string, Json> {
+  const p = v.params;
+  return p !== null && typeof p === 'object' && !Array.isArray(p) ? (p as Record<string, Json>) : {};
+}
+
+function paramsText(v: Listed, keys: string[]): string {
+  const text = keys.filter((k) => Object.hasOwn(paramsOf(v), k)).map((k) => `${k}=${inline(paramsOf(v)[k])}`).join(' ');
+  return text.length > 80 ? `${text.slice(0, 79)}…` : text;
 }
 
 // ---- readable views (`--json` gives the documents themselves) -----------------------------

@@ -83,3 +83,66 @@ test('validate requires the training data but not the inference data file', () =
     ws.cleanup();
   }
 });
+
+test('plumb stages lists each stage with its parameters (type, required, default, description)', () => {
+  const r = plumb(['stages'], __dirname);
+  assert.equal(r.code, 0, r.stderr);
+  const block = (type: string): string => r.stdout.split(/\n(?=\S)/).find((b) => b.startsWith(`${type} `)) ?? '';
+  assert.match(block('impute'), /\n {4}strategy +mean\|median\|most_frequent\|constant, default "mean" {2}mean \/ median: number columns/);
+  assert.match(block('impute'), /\n {4}fill_value +number or string {2}/);
+  assert.match(block('read-csv'), /\n {4}path +string, required {2}CSV file/);
+  assert.match(block('train-test-split'), /\n {4}seed +integer {2}Seed for the shuffle/);
+  assert.match(block('predict'), /\n {4}/);
+  // Every built-in stage's every param is listed.
+  const stages = JSON.parse(plumb(['stages', '--json'], __dirname).stdout) as { type: string; params: { properties?: Record<string, unknown> } }[];
+  for (const s of stages) {
+    const names = Object.keys(s.params.properties ?? {});
+    const b = block(s.type);
+    if (names.length === 0) assert.match(b, /\(no parameters\)/, s.type);
+    for (const n of names) assert.match(b, new RegExp(`\\n {4}${n} `), `${s.type}.${n}`);
+  }
+});
+
+test('plumb runs lists runs (id, mode, status, time, version); versions sort by and show a chosen metric and the params', () => {
+  const ws = workspace();
+  try {
+    const f = 'toy.pipeline.yaml';
+    for (const lr of ['0.02', '0.5', '0.1']) assert.equal(plumb(['run', f, '--set', `lr=${lr}`], ws.dir).code, 0);
+    assert.equal(plumb(['run', f, '--mode', 'inference'], ws.dir).code, 0);
+    fs.rmSync(path.join(ws.dir, 'data', 'train.csv'));
+    assert.equal(plumb(['run', f], ws.dir).code, 3, 'an invalid run records nothing');
+
+    const runs = JSON.parse(plumb(['runs', f, '--json'], ws.dir).stdout) as { runId: string; mode: string; status: string; start: number; version?: number }[];
+    assert.deepEqual(runs.map((r) => [r.mode, r.status, r.version]), [['train', 'ok', 1], ['train', 'ok', 2], ['train', 'ok', 3], ['inference', 'ok', 3]]);
+    assert.ok(runs.every((r, i) => i === 0 || r.start >= runs[i - 1].start));
+    const text = plumb(['runs', f], ws.dir);
+    assert.equal(text.code, 0, text.stderr);
+    const lines = text.stdout.trim().split('\n');
+    assert.equal(lines.length, 4);
+    assert.match(lines[3], new RegExp(`^${runs[3].runId}  inference ok +\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d +[\\d.]+ m?s  version 3$`));
+
+    const listed = JSON.parse(plumb(['versions', f, '--json'], ws.dir).stdout) as { version: number; metrics: Record<string, number> }[];
+    const accuracy = new Map(listed.map((v) => [v.version, v.metrics.accuracy]));
+    const best = [...accuracy.keys()].sort((a, b) => accuracy.get(b)! - accuracy.get(a)! || a - b);
+    const sorted = JSON.parse(plumb(['versions', f, '--sort', 'accuracy', '--json'], ws.dir).stdout) as { version: number; metrics: Record<string, number> }[];
+    assert.deepEqual(sorted.map((v) => v.version), best);
+    const byLoss = JSON.parse(plumb(['versions', f, '--sort', 'loss', '--json'], ws.dir).stdout) as { metrics: Record<string, number> }[];
+    assert.ok(byLoss.every((v, i) => i === 0 || v.metrics.loss >= byLoss[i - 1].metrics.loss), 'loss: lowest first');
+
+    const shown = plumb(['versions', f, '--sort', 'accuracy', '--metric', 'f1'], ws.dir);
+    assert.equal(shown.code, 0, shown.stderr);
+    const rows = shown.stdout.trim().split('\n');
+    assert.deepEqual(rows.map((l) => Number(/^v(\d+) /.exec(l)![1])), best);
+    for (const l of rows) {
+      const v = listed.find((x) => x.version === Number(/^v(\d+) /.exec(l)![1]))!;
+      assert.match(l, new RegExp(`  f1=${v.metrics.f1.toFixed(4)}  lr=[\\d.]+$`), l);
+      assert.doesNotMatch(l, /accuracy=/, 'only the chosen metric');
+    }
+    assert.match(rows.find((l) => l.startsWith('v1 '))!, /lr=0\.02$/, 'the params that differ between versions');
+    const unknown = plumb(['versions', f, '--sort', 'acuracy'], ws.dir);
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /--sort acuracy: no version has a metric 'acuracy' \(did you mean 'accuracy'\?\)/);
+  } finally {
+    ws.cleanup();
+  }
+});
