@@ -349,6 +349,8 @@ class CsvParser {
   private readonly missingTokens: Uint8Array[];
   private readonly missingEmpty: boolean;
   private readonly maxToken: number;
+  /** tokenStart[b] is 1 when some missing token starts with byte b: most cells fail this one test. */
+  private readonly tokenStart = new Uint8Array(256);
   private readonly span: FieldSpan;
   private buf: Uint8Array;
   private latin1: Latin1Buffer;
@@ -369,6 +371,7 @@ class CsvParser {
     this.missingEmpty = tokens.includes('');
     this.missingTokens = tokens.filter((t) => t !== '').map((t) => Buffer.from(t, 'utf8'));
     this.maxToken = this.missingTokens.reduce((m, t) => Math.max(m, t.length), 0);
+    for (const t of this.missingTokens) this.tokenStart[t[0]] = 1;
     this.buf = buf;
     this.latin1 = latin1View(buf);
     this.span = { arr: buf, start: 0, stop: 0, end: 0, quoted: false, newlines: 0 };
@@ -702,7 +705,7 @@ class CsvParser {
   private isMissing(arr: Uint8Array, s: number, e: number, quoted: boolean): boolean {
     const len = e - s;
     if (len === 0) return this.missingEmpty;
-    if (quoted || len > this.maxToken) return false;
+    if (quoted || len > this.maxToken || this.tokenStart[arr[s]] === 0) return false;
     for (const t of this.missingTokens) {
       if (t.length !== len) continue;
       let same = true;
