@@ -2,7 +2,8 @@
 // running stage, replaced by a result line when it ends. When piped: only result lines,
 // so CI logs stay readable. Writes to stderr, keeping stdout for --out/--json data.
 import type { EngineEvent, StageRef } from '../engine/events';
-import { formatDuration, formatRows } from '../monitor';
+import * as path from 'node:path';
+import { formatBytes, formatDuration, formatRate, formatRows } from '../monitor';
 
 export interface ProgressOptions {
   tty: boolean;
@@ -16,6 +17,8 @@ const paint = (on: boolean, code: string, s: string): string => (on ? `\x1b[${co
 export class ProgressView {
   private live = false;
   private current: { ref: StageRef; fraction: number; note: string; start: number } | undefined;
+  /** The data file being read, before the first stage. */
+  private reading: { file: string; start: number } | undefined;
   private lastDraw = 0;
 
   constructor(private readonly o: ProgressOptions) {}
@@ -26,6 +29,18 @@ export class ProgressView {
       case 'run-start':
         this.line(`${paint(c, '1', e.pipeline)} · ${e.mode} · run ${e.runId} · ${e.stages.length} stages`);
         break;
+      case 'data-load-start':
+        this.reading = { file: e.file, start: e.time };
+        this.drawReading();
+        break;
+      case 'data-load-end': {
+        this.reading = undefined;
+        const rate = formatRate(e.durationMs > 0 ? e.bytes / 1000 / e.durationMs : 0);
+        this.line(
+          `  ${paint(c, '32', '✓')} ${'read data'.padEnd(18)} ${formatDuration(e.durationMs).padStart(8)}  ${formatRows(e.rows)} rows · ${formatBytes(e.bytes)} · ${rate}  ${path.basename(e.file)}`,
+        );
+        break;
+      }
       case 'section-start':
         this.line(paint(c, '2', `${e.section}`));
         break;
@@ -73,6 +88,7 @@ export class ProgressView {
         this.line(`  ${paint(c, '31', '✗')} ${e.ref.stage.padEnd(18)} ${formatDuration(e.durationMs).padStart(8)}  ${e.error.message}`);
         break;
       case 'run-end': {
+        this.reading = undefined;
         const glyph = e.status === 'ok' ? paint(c, '32', '✓') : paint(c, '31', '✗');
         const v = e.version !== undefined ? ` · version ${e.version}` : '';
         this.line(`${glyph} ${e.status} in ${formatDuration(e.durationMs)}${v}`);
@@ -81,6 +97,15 @@ export class ProgressView {
       default:
         break;
     }
+  }
+
+  /** The live line while the data file is read: no fraction is known, so no bar. */
+  private drawReading(): void {
+    if (!this.o.tty || !this.reading) return;
+    const width = (this.o.columns !== undefined && this.o.columns > 0 ? this.o.columns : DEFAULT_COLUMNS) - 1;
+    const head = `  ${paint(this.o.color, '36', '…')} ${width >= 60 ? 'read data'.padEnd(18) : 'read data'} `;
+    this.o.write('\r\x1b[2K' + fitWidth(head + path.basename(this.reading.file), width));
+    this.live = true;
   }
 
   private line(s: string): void {

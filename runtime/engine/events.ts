@@ -25,6 +25,9 @@ export interface ErrorInfo {
 
 export type EngineEvent =
   | { type: 'run-start'; runId: string; pipeline: string; file: string; mode: Mode; time: number; stages: StageRef[] }
+  /** Reading the run's data file (before the first stage): its size on disk is `bytes`. */
+  | { type: 'data-load-start'; runId: string; file: string; time: number }
+  | { type: 'data-load-end'; runId: string; file: string; time: number; durationMs: number; rows: number; columns: number; bytes: number }
   | { type: 'section-start'; runId: string; section: Section; time: number }
   | { type: 'section-end'; runId: string; section: Section; time: number }
   | { type: 'stage-start'; runId: string; ref: StageRef; time: number; rowsIn: number; bytesIn: number }

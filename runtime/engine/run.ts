@@ -227,7 +227,13 @@ export async function runPipeline(spec: PipelineSpec, opts: RunOptions = {}): Pr
 
     const dataFile = opts.data ? path.resolve(opts.data) : mode === 'inference' ? (spec.data.inference ?? spec.data.train) : spec.data.train;
     if (dataFile) {
-      ({ table: output, sha256: dataHash } = await readTableAndHash(dataFile));
+      // Reading is its own line in the progress, the trace and the record (not a stage).
+      const t0 = performance.now();
+      emit({ type: 'data-load-start', runId, file: dataFile, time: epochAt(t0) });
+      const read = await readTableAndHash(dataFile);
+      ({ table: output, sha256: dataHash } = read);
+      const t1 = performance.now();
+      emit({ type: 'data-load-end', runId, file: dataFile, time: epochAt(t1), durationMs: t1 - t0, rows: output.rowCount, columns: output.columnCount, bytes: read.bytes });
     }
 
     output = await runSlots(slots, output);

@@ -9,9 +9,10 @@ export type {
   WarningRecord,
   LogRecord,
   RetrySummary,
+  DataLoadRecord,
 } from './record';
 export { rowsHandled, bytesHandled } from './record';
 export { Monitor, type MonitorOptions } from './monitor';
 export { aggregateRuns, percentile, type RunAggregate, type StageAggregate } from './aggregate';
-export { formatTrace, formatDuration, formatBytes, formatRows, formatValue, type TextOptions } from './trace';
+export { formatTrace, formatDuration, formatBytes, formatRows, formatValue, formatRate, type TextOptions } from './trace';
 export { formatProfile } from './profile';

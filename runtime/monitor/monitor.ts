@@ -110,6 +110,19 @@ export class Monitor {
       case 'step':
         this.stageOf(event.ref).steps++;
         break;
+      case 'data-load-start':
+        this.rec.data = { file: event.file, status: 'running', start: event.time, rows: 0, columns: 0, bytes: 0, mbPerSec: 0 };
+        break;
+      case 'data-load-end': {
+        const d = (this.rec.data ??= { file: event.file, status: 'running', start: event.time - event.durationMs, rows: 0, columns: 0, bytes: 0, mbPerSec: 0 });
+        d.status = 'ok';
+        d.durationMs = event.durationMs;
+        d.rows = event.rows;
+        d.columns = event.columns;
+        d.bytes = event.bytes;
+        d.mbPerSec = event.durationMs > 0 ? event.bytes / 1000 / event.durationMs : 0;
+        break;
+      }
       case 'run-end':
         this.endRun(event);
         break;
@@ -219,6 +232,11 @@ export class Monitor {
     r.durationMs = event.durationMs;
     if (event.version !== undefined) r.version = event.version;
     if (event.error) r.error = event.error;
+    // A read that never ended: the run failed (or was cancelled) while reading the data.
+    if (r.data && r.data.status === 'running') {
+      r.data.status = 'failed';
+      r.data.durationMs = Math.max(0, event.time - r.data.start);
+    }
     for (const s of r.stages) {
       if (s.status === 'pending') s.status = 'skipped';
       else if (s.status === 'running') {

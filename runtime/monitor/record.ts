@@ -67,6 +67,24 @@ export interface RetrySummary {
   attemptsByStage?: Record<string, number>;
 }
 
+/**
+ * Reading the run's data file, before the first stage (not a stage: no attempts, no retry).
+ * Absent when the run read no file (e.g. a pipeline whose first stage loads its own data).
+ */
+export interface DataLoadRecord {
+  file: string;
+  status: 'running' | 'ok' | 'failed';
+  /** Epoch ms when reading began. */
+  start: number;
+  durationMs?: number;
+  rows: number;
+  columns: number;
+  /** Bytes read from the file. */
+  bytes: number;
+  /** bytes / durationMs as MB (10^6 bytes) per second; 0 until done or when the duration is 0. */
+  mbPerSec: number;
+}
+
 export interface RunRecord {
   format: 1;
   runId: string;
@@ -79,6 +97,8 @@ export interface RunRecord {
   durationMs?: number;
   version?: number;
   error?: ErrorInfo;
+  /** Reading the data file, when the run read one. */
+  data?: DataLoadRecord;
   stages: StageRecord[];
   warnings: WarningRecord[];
   logsCount: number;

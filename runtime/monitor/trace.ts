@@ -2,7 +2,7 @@
 // duration, rows, attempts, warnings, last metric values and a timeline bar (a text
 // Gantt chart scaled to the run). Also the unit formatters the CLI and editor reuse.
 import type { Section } from '../engine/events';
-import { attemptCount, type RunRecord, type StageRecord } from './record';
+import { attemptCount, type DataLoadRecord, type RunRecord, type StageRecord } from './record';
 
 export interface TextOptions {
   /** Wrap glyphs and statuses in ANSI colours (for terminals). */
@@ -166,6 +166,8 @@ export function formatTrace(record: RunRecord, opts: TextOptions = {}): string {
   const barW = Math.max(10, width - leftW - 2);
   const span = runSpan(record, stages);
 
+  if (record.data) lines.push(`${sections.length ? g.tee : g.last}${dataLine(record.data, g, opts)}`);
+
   sections.forEach((sec, si) => {
     const lastSection = si === sections.length - 1;
     const secPrefix = lastSection ? g.last : g.tee;
@@ -188,6 +190,24 @@ export function formatTrace(record: RunRecord, opts: TextOptions = {}): string {
     });
   });
   return lines.join('\n');
+}
+
+/** Reading the data file: `✓ data  1.20 s  1,000,000 rows × 21 columns · 152 MB · 127 MB/s  train.csv`. */
+export function dataLine(d: DataLoadRecord, g: Glyphs, opts: TextOptions): string {
+  const mark = d.status === 'ok' ? paint(g.ok, 'green', opts) : d.status === 'failed' ? paint(g.failed, 'red', opts) : paint(g.running, 'bold', opts);
+  const time = d.durationMs !== undefined ? formatDuration(d.durationMs) : 'running';
+  const what = d.status === 'ok' ? `  ${formatRows(d.rows)} rows ${opts.ascii ? 'x' : '×'} ${d.columns} columns ${g.dot} ${formatBytes(d.bytes)} ${g.dot} ${formatRate(d.mbPerSec)}` : d.status === 'failed' ? '  failed' : '';
+  return `${mark} ${paint('data', 'bold', opts)}  ${time}${what}  ${baseName(d.file)}`;
+}
+
+/** MB/s with 3 significant figures at most: '127 MB/s', '8.4 MB/s'. */
+export function formatRate(mbPerSec: number): string {
+  if (!Number.isFinite(mbPerSec) || mbPerSec <= 0) return '— MB/s';
+  return `${mbPerSec >= 99.5 ? Math.round(mbPerSec) : Number(mbPerSec.toPrecision(2))} MB/s`;
+}
+
+function baseName(file: string): string {
+  return file.slice(Math.max(file.lastIndexOf('/'), file.lastIndexOf('\\')) + 1);
 }
 
 function durationCell(s: StageRecord): string {

@@ -27,7 +27,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { createHash } from 'node:crypto';
-import { countLines, csvHeader, fileError, parseCsv, parseCsvRows, type CsvOptions } from './csv';
+import { countLines, csvHeader, fileError, parseCsv, parseCsvRows, type CsvOptions } from './csv-parse';
 import { missingCount, Table, withCounts, type Column } from './table';
 
 /**
@@ -148,6 +148,13 @@ export function countQuotes(bytes: Uint8Array, start: number, end: number): numb
   return n;
 }
 
+/** A table, the sha256 of the bytes it was parsed from, and how many bytes those were. */
+export interface HashedTable {
+  table: Table;
+  sha256: string;
+  bytes: number;
+}
+
 export interface HashedReadOptions extends CsvOptions {
   /** Number of parts (default: one per core, at most 8). */
   chunks?: number;
@@ -165,8 +172,8 @@ export interface HashedReadOptions extends CsvOptions {
  * edge falls inside a quoted field; any doubt (or any error) reads the whole file and takes the
  * one-pass route, so results and errors are exactly parseCsv's.
  */
-export async function readCsvHashed(file: string, opts: HashedReadOptions = {}): Promise<{ table: Table; sha256: string }> {
-  const whole = async (): Promise<{ table: Table; sha256: string }> => {
+export async function readCsvHashed(file: string, opts: HashedReadOptions = {}): Promise<HashedTable> {
+  const whole = async (): Promise<HashedTable> => {
     let bytes: Uint8Array;
     try {
       bytes = await fs.promises.readFile(file);
@@ -175,7 +182,7 @@ export async function readCsvHashed(file: string, opts: HashedReadOptions = {}):
     }
     const hash = createHash('sha256');
     const table = await parseCsvParallel(bytes, { delimiter: opts.delimiter, missing: opts.missing, file, meanwhile: () => hash.update(bytes) });
-    return { table, sha256: hash.digest('hex') };
+    return { table, sha256: hash.digest('hex'), bytes: bytes.byteLength };
   };
   const chunks = opts.chunks ?? Math.min(threadCount(), 8);
   if (chunks < 2 || !workerFile()) return whole();
@@ -250,7 +257,7 @@ export async function readCsvHashed(file: string, opts: HashedReadOptions = {}):
   const replies = [first, ...(await Promise.all(pending))];
   if (!tiled || !replies.every((r) => r.ok)) return whole();
   const table = mergeChunks(names, replies as Extract<ChunkReply, { ok: true }>[]);
-  return table ? { table, sha256: hash.digest('hex') } : whole();
+  return table ? { table, sha256: hash.digest('hex'), bytes: at } : whole();
 }
 
 /**

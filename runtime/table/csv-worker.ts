@@ -3,7 +3,7 @@
 // part it reads from the file itself is read into shared memory and shared before parsing, so
 // the main thread hashes it meanwhile (this worker is then replaced, which frees it).
 import { parentPort } from 'node:worker_threads';
-import { parseCsvRows } from './csv';
+import { parseCsvRows } from './csv-parse';
 import * as fs from 'node:fs';
 import {
   SHARE_MIN_BYTES,

@@ -4,8 +4,9 @@ import * as path from 'node:path';
 import { DataError } from '../errors';
 import { createHash } from 'node:crypto';
 import { tableFromArrowIPC, writeArrow } from './arrow';
-import { type CsvOptions, fileError, writeCsv } from './csv';
-import { parseCsvParallel, readCsvBytes, readCsvHashed } from './csv-parallel';
+import { writeCsv } from './csv';
+import { type CsvOptions, fileError } from './csv-parse';
+import { parseCsvParallel, readCsvBytes, readCsvHashed, type HashedTable } from './csv-parallel';
 import { parseJson, writeJson } from './json';
 import type { Table } from './table';
 
@@ -47,10 +48,10 @@ export async function readTable(file: string, opts: ReadTableOptions = {}): Prom
 }
 
 /**
- * The table in `file` and the sha256 of the very bytes it was parsed from: one read of
- * the file serves both the data and its lineage hash.
+ * The table in `file`, the sha256 of the very bytes it was parsed from and their count: one
+ * read of the file serves both the data and its lineage hash.
  */
-export async function readTableAndHash(file: string, opts: ReadTableOptions = {}): Promise<{ table: Table; sha256: string }> {
+export async function readTableAndHash(file: string, opts: ReadTableOptions = {}): Promise<HashedTable> {
   const known = formatOf(file, opts.format);
   if (known.format === 'csv') return readCsvHashed(file, { delimiter: opts.delimiter ?? known.delimiter, missing: opts.missing });
   const bytes = await readBytes(file, known.format);
@@ -60,7 +61,7 @@ export async function readTableAndHash(file: string, opts: ReadTableOptions = {}
   };
   const table = await parseBytes(bytes, file, known, opts, hash);
   if (sha256 === '') hash();
-  return { table, sha256 };
+  return { table, sha256, bytes: bytes.byteLength };
 }
 
 async function readBytes(file: string, format: TableFormat): Promise<Uint8Array> {

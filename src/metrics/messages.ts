@@ -1,7 +1,7 @@
 // The one message contract between the metrics panel's host (src/metrics/panel.ts) and
 // its page (media/metrics/main.ts). Both import these types; nothing else crosses.
 // Plain JSON only (webview messages are structured-cloned).
-import type { RunRecord, StageRecord } from '../../runtime/monitor/record';
+import type { DataLoadRecord, RunRecord, StageRecord } from '../../runtime/monitor/record';
 
 /** One saved version, for the metric-per-version chart. */
 export interface VersionPoint {
@@ -47,6 +47,8 @@ export interface RunSummary {
   durationMs?: number;
   version?: number;
   error?: { name: string; message: string };
+  /** Reading the data file before the first stage (the record's own, small). */
+  data?: DataLoadRecord;
   stages: StageSummary[];
   /** Last value of each custom metric series, keyed "stage · name". */
   metrics: Record<string, number>;
@@ -128,6 +130,7 @@ export function summarizeRun(r: RunRecord): RunSummary {
   if (r.durationMs !== undefined) out.durationMs = r.durationMs;
   if (r.version !== undefined) out.version = r.version;
   if (r.error) out.error = { name: r.error.name, message: r.error.message };
+  if (r.data) out.data = { ...r.data };
   return out;
 }
 

@@ -152,6 +152,10 @@ test('the page draws every chart from real run records, with no console errors, 
   assert.ok(canvases.every(([w, h]) => w > 100 && h > 100));
   // The run selector lists both runs, newest first.
   assert.deepEqual(await page.$$eval('#run option', (os) => os.length), 2);
+  // Reading the data has its own line, and leads the stage duration bars.
+  const dataLine = await page.$eval('.data-load', (p) => p.textContent ?? '');
+  assert.match(dataLine, /^Data: train\.csv · 300 rows × 4 columns · [\d.]+ MB · \S+ m?s · [\d.]+ MB\/s$/);
+  assert.equal(records[1].data?.rows, 300);
 
   // A live record replaces the view and is followed.
   const live = structuredClone(records[1]);
