@@ -6,7 +6,7 @@
 // Both encoders default to every category column except the target; a number column may
 // be listed explicitly (e.g. a class number such as `pclass`), its distinct values then act
 // as the categories.
-import { Table, withCounts, type Column } from '../table/table';
+import { indicatorColumn, Table, withCounts, type Column } from '../table/table';
 import { categoryColumns, columnListSchema, compareStrings, featureColumns, makeNumberColumn, stageLabel, stringListParam } from './common';
 import type { FittedStage, StageContext, StageDef } from './types';
 
@@ -198,18 +198,12 @@ const oneHot: FittedStage<OneHotParams, OneHotState> = {
         warnUnknown(ctx, label, spec.name, unknown, example, 'encoded as all zeros');
       }
       const k = spec.categories.length;
-      const outs: Float64Array[] = [];
-      // One buffer per column (not views of one big buffer): a dropped column frees its memory,
-      // and the allocator can hand memory freed by earlier runs back without new page faults.
-      for (let j = 0; j < k; j++) outs.push(new Float64Array(index.length));
-      for (let i = 0; i < index.length; i++) {
-        const j = index[i];
-        if (j >= 0) outs[j][i] = 1;
-      }
+      // The k 0/1 columns share the row index (4 bytes a row, no fresh Float64Array per column,
+      // see indicatorColumn): a reader that wants floats gets them made on first read.
       const cols: Column[] = state.drop_original ? [] : [c];
       for (let j = 0; j < k; j++) {
         // Only 0s and 1s: nothing for the engine's data checks to read.
-        cols.push(withCounts(makeNumberColumn(`${spec.name}=${spec.categories[j]}`, outs[j], null), ZERO_COUNTS));
+        cols.push(withCounts(indicatorColumn(`${spec.name}=${spec.categories[j]}`, index, j, k), ZERO_COUNTS));
       }
       produced.set(spec.name, cols);
     }

@@ -2,7 +2,7 @@
 // which columns are features, a dense feature matrix, class encoding, and prediction
 // columns. Kept apart from the models so each model file is only its maths.
 
-import { type Table, type CategoryColumn, type Column, type NumberColumn, missingCount } from '../table/table';
+import { type Table, type CategoryColumn, type Column, type NumberColumn, indicatorOf, missingCount } from '../table/table';
 import type { ModelArtifact, ParamSchema, Predictions, StageContext } from './types';
 import { compareStrings, stringListParam } from './common';
 
@@ -81,6 +81,13 @@ export function featureMatrix(stage: string, table: Table, features: readonly st
     const holes = missingCount(col);
     if (holes > 0) {
       throw new Error(`${stage}: feature '${name}' has ${holes} missing value(s); add an 'impute' stage before it`);
+    }
+    const ind = indicatorOf(col);
+    if (ind) {
+      // A one-hot column: 1 where the row's category is this one (the matrix starts as 0s).
+      const { index, position } = ind;
+      for (let r = 0, k = j; r < rows; r++, k += cols) if (index[r] === position) values[k] = 1;
+      return;
     }
     const v = col.values;
     for (let r = 0, k = j; r < rows; r++, k += cols) values[k] = v[r];

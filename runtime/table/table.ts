@@ -105,7 +105,9 @@ export class Table {
 
   /** New table of the rows at `rows` (in that order). */
   take(rows: ArrayLike<number>): Table {
-    return new Table(this.columns.map((c) => takeColumn(c, rows)), rows.length);
+    // Indicator columns of one category share one taken index, as they shared the original.
+    const takenIndex = new Map<Int32Array, Int32Array>();
+    return new Table(this.columns.map((c) => takeColumn(c, rows, takenIndex)), rows.length);
   }
 
   /** New table of rows [start, end). Shares no buffers with this one. */
@@ -124,10 +126,12 @@ export class Table {
     if (this.bytes >= 0) return this.bytes;
     let b = 0;
     for (const c of this.columns) {
-      if (c.type === 'number') b += c.values.byteLength + (c.missing?.byteLength ?? 0);
+      const ind = c.type === 'number' ? indicators.get(c) : undefined;
+      if (ind) b += ind.index.byteLength / ind.shares + (ind.values?.byteLength ?? 0);
+      else if (c.type === 'number') b += c.values.byteLength + (c.missing?.byteLength ?? 0);
       else b += c.codes.byteLength + c.dictionary.reduce((s, d) => s + d.length * 2, 0);
     }
-    return (this.bytes = b);
+    return (this.bytes = Math.round(b));
   }
 
   /** Rows as plain objects. O(rows × columns): for tests and small outputs only. */
@@ -143,7 +147,8 @@ export class Table {
 }
 
 export function columnLength(c: Column): number {
-  return c.type === 'number' ? c.values.length : c.codes.length;
+  if (c.type === 'category') return c.codes.length;
+  return (indicators.get(c)?.index ?? c.values).length; // an indicator's values may not exist yet
 }
 
 export function isMissing(c: Column, row: number): boolean {
@@ -210,6 +215,53 @@ export function countMask(mask: Uint8Array): number {
   return n;
 }
 
+/**
+ * One 0/1 indicator column of a one-hot encoded category: 1 where `index[row] === position`.
+ * The `index` (the row's position among the fitted categories, or a negative number for
+ * none) is shared by all `shares` indicator columns of that category: 4 bytes a row for all
+ * of them, where Float64Array indicators cost 8 bytes a row each (and as many fresh pages).
+ */
+export interface Indicator {
+  readonly index: Int32Array;
+  readonly position: number;
+  /** How many indicator columns share `index` (for byteSize). */
+  readonly shares: number;
+  /** The values, once something asked for them. */
+  values?: Float64Array;
+}
+
+const indicators = new WeakMap<Column, Indicator>();
+
+/**
+ * A number column of 0s and 1s held as an Indicator: `values` is an ordinary (enumerable)
+ * property whose Float64Array is made on first read, so every reader of number columns works
+ * unchanged; readers that can use the index instead (the models' feature matrix, take, byteSize)
+ * ask indicatorOf first and never make it. Like withCounts, the link lives beside the column
+ * object: a spread copy gets plain values.
+ */
+export function indicatorColumn(name: string, index: Int32Array, position: number, shares: number): NumberColumn {
+  const ind: Indicator = { index, position, shares };
+  const col = { type: 'number', name } as { type: 'number'; name: string; values: Float64Array; missing: null };
+  Object.defineProperty(col, 'values', {
+    enumerable: true,
+    get: (): Float64Array => {
+      if (ind.values) return ind.values;
+      const v = new Float64Array(index.length);
+      for (let i = 0; i < index.length; i++) if (index[i] === position) v[i] = 1;
+      return (ind.values = v);
+    },
+  });
+  col.missing = null;
+  indicators.set(col, ind);
+  return col;
+}
+
+/** The column's Indicator while its values have not been made, else undefined (read `values`). */
+export function indicatorOf(c: Column): Indicator | undefined {
+  const ind = indicators.get(c);
+  return ind && !ind.values ? ind : undefined;
+}
+
 /** A number column from values; NaN entries become missing. */
 export function numberColumn(name: string, values: Float64Array | readonly (number | null)[]): NumberColumn {
   const v = values instanceof Float64Array ? values : Float64Array.from(values, (x) => (x === null ? NaN : x));
@@ -260,8 +312,18 @@ export function tableFromRows(rows: readonly Record<string, Cell | undefined>[],
   );
 }
 
-function takeColumn(c: Column, rows: ArrayLike<number>): Column {
+function takeColumn(c: Column, rows: ArrayLike<number>, takenIndex: Map<Int32Array, Int32Array>): Column {
   const n = rows.length;
+  const ind = indicatorOf(c);
+  if (ind) {
+    let index = takenIndex.get(ind.index);
+    if (!index) {
+      index = new Int32Array(n);
+      for (let i = 0; i < n; i++) index[i] = ind.index[rows[i]];
+      takenIndex.set(ind.index, index);
+    }
+    return withCounts(indicatorColumn(c.name, index, ind.position, ind.shares), { missing: 0, nonFinite: 0 });
+  }
   if (c.type === 'number') {
     const values = new Float64Array(n);
     let missing: Uint8Array | null = null;
