@@ -8,7 +8,7 @@
 // the tool: the peak resident set (VmHWM) of every process in the tool's process tree, polled
 // from /proc, summed (`plumb run` is two processes: the supervisor and the run), and the
 // largest single process's peak as wait4 reports it (GNU time's %M) beside it.
-//   node --import tsx bench/cold-run.bench.ts [--quick] [--rows 1000000] [--reps 3]
+//   node --import tsx bench/cold-run.bench.ts [--quick] [--rows 1000000] [--reps 3] [--cli other/dist/cli.js]
 // Needs `npm run build` first (it runs dist/cli.js).
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -22,17 +22,19 @@ import { LR } from './peers/lr-params';
 const PYTHON = '/usr/bin/python3';
 const TIME = '/usr/bin/time';
 const ROOT = path.resolve(BENCH_DIR, '..');
-const CLI = path.join(ROOT, 'dist', 'cli.js');
-
-const argValue = (name: string): string | undefined => {
+const argValue0 = (name: string): string | undefined => {
   const i = process.argv.indexOf(name);
   return i >= 0 ? process.argv[i + 1] : undefined;
 };
+/** `--cli PATH` measures another build (e.g. an older commit's dist/cli.js); not written to results. */
+const CLI = path.resolve(argValue0('--cli') ?? path.join(ROOT, 'dist', 'cli.js'));
+
+const argValue = argValue0;
 const rows = Number(argValue('--rows') ?? (quick ? 100_000 : 1_000_000));
 const reps = Number(argValue('--reps') ?? 3);
 if (!Number.isInteger(rows) || rows <= 0) throw new Error(`--rows needs a positive row count, got '${argValue('--rows')}'`);
 if (!Number.isInteger(reps) || reps <= 0) throw new Error(`--reps needs a positive count, got '${argValue('--reps')}'`);
-const partial = argValue('--rows') !== undefined && !quick && rows !== 1_000_000;
+const partial = (argValue('--rows') !== undefined && !quick && rows !== 1_000_000) || argValue('--cli') !== undefined;
 
 interface Sample {
   wallMs: number;
