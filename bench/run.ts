@@ -1,7 +1,8 @@
 // Runs the benchmarks: `node --import tsx bench/run.ts [--quick] [names...]`.
 // Each bench/<name>.bench.ts runs in its own process, one after another (so they never
 // compete for the two cores), then bench/results/*.json are merged into bench/results.json
-// and one summary table is printed.
+// and one summary table is printed. Every bench/*.bench.ts is found here, including
+// cold-run (P2 as a user runs it: whole processes, page cache dropped; needs dist/ built).
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
