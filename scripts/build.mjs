@@ -1,7 +1,8 @@
 // Bundles everything into dist/ with esbuild. Type checking is separate
 // (`npm run typecheck`); esbuild only strips types.
 //   dist/runtime.js       the library API (runtime/index.ts)
-//   dist/cli.js           the plumb command
+//   dist/cli.js           the plumb command (small: supervises `plumb run`, loads cli-main.js)
+//   dist/cli-main.js      the commands and the runtime they use
 //   dist/session-host.js  the debug session host, forked by the adapter
 //   dist/adapter.js       the debug adapter (DAP over stdio, or --server=PORT)
 //   dist/inspect-host.js  loads user stage modules for the editor, away from VS Code
@@ -27,7 +28,10 @@ const optional = (entries) => Object.fromEntries(Object.entries(entries).filter(
 
 // csv-worker parses CSV chunks in worker threads and must sit beside the bundles.
 await build({ ...node, entryPoints: { runtime: 'runtime/index.ts', 'csv-worker': 'runtime/table/csv-worker.ts' } });
-await build({ ...node, entryPoints: { cli: 'runtime/cli/main.ts' }, banner: { js: '#!/usr/bin/env node' } });
+// cli.js is the small entry (argument parsing and the `plumb run` supervisor); it loads
+// cli-main.js (the commands and the runtime) only in the process that runs a command.
+await build({ ...node, entryPoints: { cli: 'runtime/cli/entry.ts' }, banner: { js: '#!/usr/bin/env node' } });
+await build({ ...node, entryPoints: { 'cli-main': 'runtime/cli/main.ts' } });
 chmodSync('dist/cli.js', 0o755);
 
 const more = optional({

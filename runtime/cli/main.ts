@@ -9,8 +9,8 @@ import { loadSpec, type Out } from './shared';
 import { validatePipeline } from '../spec';
 import { formatDiagnostic, PipelineError, StoreError, DataError } from '../errors';
 import { builtinStages } from '../stages/registry';
-import { isSupervisedChild, superviseRun } from './supervise';
-import { tellSupervisor } from './run-guard';
+import { isSupervisedChild } from './supervise';
+import { exitWhenFlushed, ignoreClosedOutput } from './program';
 
 
 export async function main(argv: string[], out: Out): Promise<number> {
@@ -103,34 +103,24 @@ export function requireFile(args: CliArgs): string {
   return path.resolve(f);
 }
 
-/** The parsed args when this is a `plumb run` that needs a supervisor, else undefined. */
-function supervisable(argv: string[]): CliArgs | undefined {
-  try {
-    const args = parseCli(argv);
-    return args.command === 'run' && !args.help && !args.showVersion && args.positionals.length > 0 ? args : undefined;
-  } catch {
-    return undefined; // main() reports the usage error
-  }
-}
-
-// Entry point when run as a program (dist/cli.js).
-if (require.main === module) {
+/**
+ * The command itself, as a program: output to stdout/stderr, and the process exits when done.
+ * dist/cli.js (entry.ts) calls this for every command but a supervised `plumb run`, and in the
+ * run process it supervises.
+ */
+export function runProgram(argv: string[]): void {
   ignoreClosedOutput();
   const out: Out = {
     out: (s) => process.stdout.write(s),
     err: (s) => process.stderr.write(s),
   };
-  const argv = process.argv.slice(2);
-  // `plumb run` runs in a child process watched from here (see supervise.ts), so a
-  // stage stuck in a synchronous loop or out of memory is still reported and stopped.
-  const supervised = !isSupervisedChild() && supervisable(argv);
   // A run whose supervising `plumb` was killed (kill -9, a CI job cancelled) has nobody to
   // report to and nobody to stop it: it stops itself rather than run on as an orphan.
   if (isSupervisedChild()) process.on('disconnect', () => {
     process.stderr.write('plumb: the supervising plumb process is gone; stopping the run\n');
     process.exit(EXIT.interrupted);
   });
-  (supervised ? superviseRun(argv, supervised, process.argv[1]) : main(argv, out)).then(
+  main(argv, out).then(
     (code) => exitWhenFlushed(code),
     (e) => {
       process.stderr.write(`plumb: internal error: ${(e as Error).stack ?? e}\n`);
@@ -139,38 +129,3 @@ if (require.main === module) {
   );
 }
 
-/**
- * `plumb stages | head` closes our stdout early: the next write fails with EPIPE, which
- * as an unhandled 'error' event would crash with a stack trace. Nobody reads any more, so
- * stop quietly; a closed stderr is ignored (the exit code still tells).
- */
-function ignoreClosedOutput(): void {
-  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-    if (e.code !== 'EPIPE') throw e;
-    process.exit(typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok);
-  });
-  process.stderr.on('error', (e: NodeJS.ErrnoException) => {
-    if (e.code !== 'EPIPE') throw e;
-  });
-}
-
-/**
- * Ends the process once what it printed is flushed. The command is over: a timer, socket
- * or child process a user stage left behind must not keep `plumb` running for ever.
- * Under a supervisor (`plumb run`), the code is reported first, so the supervisor can stop
- * a process that still fails to exit and exit with this code.
- */
-function exitWhenFlushed(code: number): void {
-  process.exitCode = code;
-  let pending = 3;
-  const done = (): void => {
-    if (--pending === 0) process.exit(code);
-  };
-  tellSupervisor({ type: 'exit', code }, done);
-  for (const stream of [process.stdout, process.stderr]) {
-    if (stream.writableLength === 0 || stream.destroyed) done();
-    else stream.write('', done);
-  }
-  // A reader that never drains a pipe must not hold us for ever either.
-  setTimeout(() => process.exit(code), 5000).unref();
-}
