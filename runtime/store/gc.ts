@@ -59,7 +59,7 @@ export async function collectGarbage(
     // either is seen here or waits for us and repairs (see the comment at the top).
     const referenced = new Set<string>();
     for (const { catalog } of pipelines) {
-      const { manifests, damaged } = await catalog.list(true);
+      const { manifests, damaged } = await catalog.list({ fresh: true });
       for (const m of manifests) {
         for (const name of ARTIFACT_NAMES) {
           const id = m.objects[name];

@@ -185,14 +185,17 @@ export class Store {
 
   async listVersions(pipeline: string, options: ListOptions = {}): Promise<VersionList> {
     const catalog = this.catalog(pipeline);
-    const [{ manifests, damaged }, aliasResult] = await Promise.all([catalog.list(), this.aliasTable(pipeline).all()]);
+    const aliasRead = this.aliasTable(pipeline).all();
+    // The catalog sets each manifest's aliases as it builds it (no second copy of 10,000s).
+    const byVersion = aliasRead.then((a) => invert(a.aliases));
+    byVersion.catch(() => {}); // a failure surfaces through aliasRead below
+    const [{ manifests, damaged }, aliasResult] = await Promise.all([catalog.list({ aliases: byVersion }), aliasRead]);
     const problems = [...damaged, ...aliasResult.damaged];
     if (problems.length > 0 && !options.skipDamaged) {
       const more = problems.length > 1 ? ` (and ${problems.length - 1} more damaged files)` : '';
       throw new StoreError(`${problems[0].message}${more}; list with { skipDamaged: true } to see the rest`, 'corrupt', problems[0].file);
     }
-    const byVersion = invert(aliasResult.aliases);
-    const list: VersionList = manifests.map((m) => ({ ...m, aliases: byVersion.get(m.version) ?? [] }));
+    const list: VersionList = manifests;
     if (options.skipDamaged) list.damaged = problems;
     return list;
   }
@@ -348,7 +351,7 @@ export class Store {
     const problems: VerifyProblem[] = [];
     const checked = new Map<string, StoreError | null>();
     for (const p of pipelines) {
-      const { manifests, damaged } = await this.catalog(p).list(true);
+      const { manifests, damaged } = await this.catalog(p).list({ fresh: true });
       for (const d of damaged) problems.push({ pipeline: p, file: d.file, code: 'corrupt', message: d.message });
       for (const m of manifests) {
         for (const artifact of ARTIFACT_NAMES) {

@@ -15,25 +15,33 @@ import * as path from 'node:path';
 import { StoreError } from '../errors';
 import { createFileExclusive, writeFileAtomic } from '../fs/atomic';
 import { canonicalJson, parseJsonFile } from './canonical';
-import { decodeIndex, encodeIndex } from './catalog-index';
+import { encodeIndex, indexText, manifestAt, readIndexText, type IndexColumns } from './catalog-index';
 import { readManifest, type VersionManifest } from './manifest';
 import { readdirOrEmpty } from './objects';
 
-const VERSION_FILE = /^(\d{6,})\.json$/;
-const TOMBSTONE_FILE = /^(\d{6,})\.deleted$/;
 const READ_BATCH = 128;
 
 export function versionFileName(n: number): string {
   return `${String(n).padStart(6, '0')}.json`;
 }
 
-/** The number a file name stands for, or undefined (temp files, non-canonical padding). */
-function numberOf(name: string, pattern: RegExp, suffix: string): number | undefined {
-  const m = pattern.exec(name);
-  if (!m) return undefined;
-  const n = Number(m[1]);
-  if (!Number.isSafeInteger(n) || n < 1) return undefined;
-  return `${String(n).padStart(6, '0')}${suffix}` === name ? n : undefined;
+/**
+ * The number a file name NNNNNN<suffix> stands for, or undefined (temp files, other
+ * padding). Read digit by digit: listing 10,000s of names, a regex and a rebuilt name
+ * each cost more than the readdir.
+ */
+function numberOf(name: string, suffix: string): number | undefined {
+  const digits = name.length - suffix.length;
+  if (digits < 6 || !name.endsWith(suffix)) return undefined;
+  // Exactly six digits, or more without a leading zero (what versionFileName writes).
+  if (digits > 6 && name.charCodeAt(0) === 48) return undefined;
+  let n = 0;
+  for (let i = 0; i < digits; i++) {
+    const d = name.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return undefined;
+    n = n * 10 + d;
+  }
+  return n >= 1 && Number.isSafeInteger(n) ? n : undefined;
 }
 
 export interface VersionScan {
@@ -51,7 +59,11 @@ export interface DamagedFile {
 export class VersionCatalog {
   readonly dir: string;
   readonly indexFile: string;
-  private cache: Map<number, VersionManifest> | undefined;
+  /** The listing cache as read (or last written), checked; rows are ascending versions. */
+  private index: IndexColumns | undefined;
+  private indexRead = false;
+  /** Manifests not in `index`: read from their files or claimed by this process since. */
+  private readonly extra = new Map<number, VersionManifest>();
 
   constructor(
     readonly pipeline: string,
@@ -66,16 +78,18 @@ export class VersionCatalog {
   }
 
   async scan(): Promise<VersionScan> {
-    const numbers: number[] = [];
+    const names = await readdirOrEmpty(this.dir);
+    const found = new Float64Array(names.length);
+    let count = 0;
     let highest = 0;
-    for (const name of await readdirOrEmpty(this.dir)) {
-      const n = numberOf(name, VERSION_FILE, '.json');
-      if (n !== undefined) numbers.push(n);
-      const gone = n ?? numberOf(name, TOMBSTONE_FILE, '.deleted');
+    for (const name of names) {
+      const n = numberOf(name, '.json');
+      if (n !== undefined) found[count++] = n;
+      const gone = n ?? numberOf(name, '.deleted');
       if (gone !== undefined && gone > highest) highest = gone;
     }
-    numbers.sort((a, b) => a - b);
-    return { numbers, highest };
+    // A typed array sorts numerically without calling back into JS for each comparison.
+    return { numbers: Array.from(found.subarray(0, count).sort()), highest };
   }
 
   /** Reads one manifest from its file; undefined if there is no such version. */
@@ -92,63 +106,80 @@ export class VersionCatalog {
   }
 
   /**
-   * All readable manifests, ascending, plus the files that could not be read.
+   * All readable manifests, ascending, plus the files that could not be read. Each is a
+   * new object the caller owns; with `aliases`, each also carries its aliases ([] if none).
    * `fresh` skips the index and reads every file (gc does, so it trusts only the files).
    */
-  async list(fresh = false): Promise<{ manifests: VersionManifest[]; damaged: DamagedFile[] }> {
+  async list(options: { fresh?: boolean; aliases?: Promise<Map<number, string[]>> } = {}): Promise<{ manifests: VersionManifest[]; damaged: DamagedFile[] }> {
+    // The index is read while the directory is listed (loadIndex never rejects).
+    const loading = !options.fresh && !this.indexRead ? this.loadIndex() : undefined;
     const { numbers } = await this.scan();
-    const known = fresh ? new Map<number, VersionManifest>() : (this.cache ?? (await this.loadIndex()));
-    let changed = false;
-    const present = new Set(numbers);
-    for (const n of known.keys()) {
-      if (!present.has(n)) {
-        known.delete(n);
-        changed = true;
-      }
+    if (options.fresh) {
+      this.index = undefined;
+      this.extra.clear();
+      this.indexRead = true;
+    } else if (loading) {
+      this.index = await loading;
+      this.indexRead = true;
     }
-    const missing = numbers.filter((n) => !known.has(n));
+    const index = this.index;
+    const rows = index ? rowsOf(index.version, numbers) : new Int32Array(numbers.length).fill(-1);
+    let found = 0;
+    for (let i = 0; i < rows.length; i++) if (rows[i] >= 0) found++;
+    // Stale when it lacks a listed version or holds a deleted one: rewritten after listing.
+    const changed = found < numbers.length || (index !== undefined && found < index.version.length);
+    const missing: number[] = [];
+    if (changed) for (let i = 0; i < numbers.length; i++) if (rows[i] < 0 && !this.extra.has(numbers[i])) missing.push(numbers[i]);
     const damaged: DamagedFile[] = [];
     for (let i = 0; i < missing.length; i += READ_BATCH) {
       const batch = missing.slice(i, i + READ_BATCH);
       const results = await Promise.allSettled(batch.map((n) => this.read(n)));
       results.forEach((r, j) => {
         if (r.status === 'fulfilled') {
-          if (r.value) {
-            known.set(batch[j], r.value);
-            changed = true;
-          }
+          if (r.value) this.extra.set(batch[j], r.value);
         } else {
           damaged.push({ file: this.pathOf(batch[j]), message: (r.reason as Error).message });
         }
       });
     }
-    this.cache = known;
-    if (changed) await this.saveIndex(known);
-    const manifests = numbers.map((n) => known.get(n)).filter((m): m is VersionManifest => m !== undefined);
+    const byVersion = await options.aliases;
+    const manifests: VersionManifest[] = [];
+    for (let i = 0; i < numbers.length; i++) {
+      const n = numbers[i];
+      const aliases = byVersion ? (byVersion.get(n) ?? []) : undefined;
+      if (rows[i] >= 0) {
+        manifests.push(manifestAt(index!, rows[i], aliases));
+        continue;
+      }
+      const m = this.extra.get(n);
+      if (m) manifests.push(aliases ? { ...m, aliases } : { ...m });
+    }
+    if (changed) await this.saveIndex(manifests);
     return { manifests, damaged };
   }
 
   /** Forget the in-memory copy (after a delete, so a re-used catalog never shows it). */
   forget(n: number): void {
-    this.cache?.delete(n);
+    this.extra.delete(n);
   }
 
-  private async loadIndex(): Promise<Map<number, VersionManifest>> {
-    const known = new Map<number, VersionManifest>();
+  /** The index, checked, or undefined when it is missing or damaged. */
+  private async loadIndex(): Promise<IndexColumns | undefined> {
     try {
-      const text = await fs.readFile(this.indexFile, 'utf8');
-      for (const m of decodeIndex(JSON.parse(text), this.pipeline)) known.set(m.version, m);
-      return known;
+      return readIndexText(await fs.readFile(this.indexFile, 'utf8'), this.pipeline);
     } catch {
       // Missing or damaged: it is only a cache, so every manifest gets read once instead.
-      return new Map();
+      return undefined;
     }
   }
 
-  private async saveIndex(known: Map<number, VersionManifest>): Promise<void> {
-    const manifests = [...known.values()].sort((a, b) => a.version - b.version);
+  /** Rewrites the index from a complete listing; it then serves the next listings. */
+  private async saveIndex(manifests: VersionManifest[]): Promise<void> {
+    const columns = encodeIndex(this.pipeline, manifests);
+    this.index = columns;
+    this.extra.clear();
     try {
-      await writeFileAtomic(this.indexFile, JSON.stringify(encodeIndex(this.pipeline, manifests)), { createDirs: true });
+      await writeFileAtomic(this.indexFile, indexText(columns), { createDirs: true });
     } catch {
       // Best effort: a read-only store still lists, just without the speed-up.
     }
@@ -164,7 +195,7 @@ export class VersionCatalog {
       const n = highest + 1;
       const manifest = build(n, numbers.at(-1));
       if (await createFileExclusive(this.pathOf(n), canonicalJson(manifest))) {
-        this.cache?.set(n, manifest);
+        this.extra.set(n, manifest);
         return manifest;
       }
     }
@@ -180,7 +211,18 @@ export class VersionCatalog {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
       throw e;
     }
-    this.cache?.delete(n);
+    this.extra.delete(n);
     return true;
   }
+}
+
+/** For each number, its row in the ascending `indexed` versions, or -1. */
+function rowsOf(indexed: readonly number[], numbers: readonly number[]): Int32Array {
+  const rows = new Int32Array(numbers.length);
+  let j = 0;
+  for (let i = 0; i < numbers.length; i++) {
+    while (j < indexed.length && indexed[j] < numbers[i]) j++;
+    rows[i] = j < indexed.length && indexed[j] === numbers[i] ? j : -1;
+  }
+  return rows;
 }

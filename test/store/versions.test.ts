@@ -250,3 +250,43 @@ test('manifests listed from the index equal those read from their files', async 
   // Each listed manifest also equals a direct getVersion.
   for (const m of fromIndex) assert.deepEqual(await store.getVersion('churn', m.version), m);
 });
+
+test('a tampered index is not trusted: listing falls back to the manifest files', async (t) => {
+  const root = tempDir(t);
+  const store = new Store(root);
+  for (let i = 0; i < 3; i++) await store.saveVersion('churn', sampleInput({ seed: i }));
+  const expected = await store.listVersions('churn'); // writes the index
+  const indexFile = path.join(root, 'pipelines', 'churn', 'index.json');
+  const text = fs.readFileSync(indexFile, 'utf8');
+  const [columns, ids] = [text.slice(0, text.indexOf('\n')), text.slice(text.indexOf('\n') + 1)];
+  const tampered = [
+    `${columns}\n${ids.slice(0, -64)}${'../'.repeat(21)}x`, // an id that is a path, not hex
+    `${columns}\n${ids.toUpperCase()}`, // hex, but not an object id
+    `${columns}\n${ids.slice(0, -64)}`, // an id row beyond the ids
+    `${columns.replace('"metrics":[{', '"metrics":[{"x":"1",')}\n${ids}`, // a metric that is not a number
+  ];
+  for (const bad of tampered) {
+    fs.writeFileSync(indexFile, bad);
+    const list = await new Store(root).listVersions('churn');
+    assert.deepEqual(list, expected);
+    // ...and the index is rewritten from the files, and then serves the listing.
+    assert.notEqual(fs.readFileSync(indexFile, 'utf8'), bad);
+    assert.deepEqual(await new Store(root).listVersions('churn'), expected);
+  }
+});
+
+test('each listing belongs to its caller: changing one does not change the next', async (t) => {
+  const root = tempDir(t);
+  for (let i = 0; i < 2; i++) await new Store(root).saveVersion('churn', sampleInput({ seed: i }));
+  const store = new Store(root);
+  const first = await store.listVersions('churn'); // from the files
+  const second = await store.listVersions('churn'); // from the index
+  first[0].aliases!.push('mine');
+  first[0].objects.state = 'changed';
+  second[1].sizes.config = -5;
+  const third = await store.listVersions('churn');
+  assert.deepEqual(third[0].aliases, []);
+  assert.notEqual(third[0].objects.state, 'changed');
+  assert.notEqual(third[1].sizes.config, -5);
+  assert.deepEqual(await new Store(root).listVersions('churn'), third);
+});
