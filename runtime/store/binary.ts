@@ -50,15 +50,31 @@ export interface BinaryPlan {
   head: Buffer;
   arrays: NumberArray[];
   negativeZero: boolean[];
+  /** The number[] arrays are checked item by item while they are written (see planArtifact). */
+  checkItems: boolean;
   byteLength: number;
+}
+
+/**
+ * Thrown while writing a plan made with checking left for later, when an item of a long
+ * array turns out not to be a finite number: plan again with `{ exact: true }`.
+ */
+export class PlanAgain extends Error {
+  constructor() {
+    super('a long array holds something other than finite numbers: plan the artifact again, exactly');
+  }
 }
 
 /**
  * Decides how a value is stored: the bytes of its canonical JSON, or a plan for the binary
  * layout above (which `planChunks` turns into bytes without building one big buffer).
  */
-export function planArtifact(value: unknown): Buffer | BinaryPlan {
-  const sink: NumberArraySink = { minLength: MIN_BINARY_ARRAY_LENGTH, arrays: [], negativeZero: [], reservedKeySeen: false };
+export function planArtifact(value: unknown, options: { exact?: boolean } = {}): Buffer | BinaryPlan {
+  // Unless exact, long number[] arrays are taken on their first item and checked while
+  // their numbers are written (one pass over them instead of two): writing the plan then
+  // throws PlanAgain if one holds anything else (a string, a hole, NaN, ±Infinity).
+  const checkLater = !options.exact;
+  const sink: NumberArraySink = { minLength: MIN_BINARY_ARRAY_LENGTH, arrays: [], negativeZero: [], reservedKeySeen: false, checkLater };
   const text = canonicalJsonWithArrays(value, sink);
   // A value that itself uses the reference key would be ambiguous: keep it all JSON.
   if (sink.arrays.length === 0 || sink.reservedKeySeen) {
@@ -72,17 +88,25 @@ export function planArtifact(value: unknown): Buffer | BinaryPlan {
   head.write(header, HEADER_AT, 'utf8');
   let byteLength = head.byteLength;
   for (const a of sink.arrays) byteLength += 8 * a.length;
-  return { head, arrays: sink.arrays, negativeZero: sink.negativeZero, byteLength };
+  return { head, arrays: sink.arrays, negativeZero: sink.negativeZero, checkItems: checkLater, byteLength };
 }
 
 /** The bytes of an artifact object in one buffer: canonical JSON, or the binary layout above. */
 export function encodeArtifact(value: unknown): Buffer {
-  const plan = planArtifact(value);
+  try {
+    return encodePlan(planArtifact(value));
+  } catch (e) {
+    if (e instanceof PlanAgain) return encodePlan(planArtifact(value, { exact: true }));
+    throw e;
+  }
+}
+
+function encodePlan(plan: Buffer | BinaryPlan): Buffer {
   if (Buffer.isBuffer(plan)) return plan;
   const out = Buffer.allocUnsafeSlow(plan.byteLength); // own ArrayBuffer: aligned float64 views
   let at = plan.head.copy(out, 0);
   plan.arrays.forEach((a, k) => {
-    writeFloats(out, at, a, 0, a.length, plan.negativeZero[k]);
+    writeFloats(out, at, a, 0, a.length, plan.negativeZero[k], plan.checkItems);
     at += 8 * a.length;
   });
   return out;
@@ -120,7 +144,7 @@ export function* planChunks(plan: BinaryPlan, chunkBytes = CHUNK_BYTES): Generat
     }
     for (let from = 0; from < a.length; ) {
       const n = Math.min(a.length - from, (chunkBytes - used) / 8);
-      writeFloats(buf, used, a, from, n, plan.negativeZero[k]);
+      writeFloats(buf, used, a, from, n, plan.negativeZero[k], plan.checkItems);
       used += 8 * n;
       from += n;
       if (used === chunkBytes) {
@@ -220,18 +244,44 @@ function align8(n: number): number {
   return (n + 7) & ~7;
 }
 
-/** Writes a[from, from + n) as float64 at `at` (a multiple of 8 in a buffer from allocUnsafeSlow). */
-function writeFloats(out: Buffer, at: number, a: NumberArray, from: number, n: number, normalizeNegativeZero: boolean): void {
+/**
+ * Writes a[from, from + n) as float64 at `at` (a multiple of 8 in a buffer from
+ * allocUnsafeSlow). With `checkItems`, a number[] is checked item by item as it is
+ * copied (PlanAgain on anything but a finite number) and -0 is written as 0.
+ */
+function writeFloats(out: Buffer, at: number, a: NumberArray, from: number, n: number, normalizeNegativeZero: boolean, checkItems: boolean): void {
   if (!LITTLE_ENDIAN_HOST) {
-    for (let i = 0; i < n; i++) out.writeDoubleLE(a[from + i] + 0, at + 8 * i); // +0 turns -0 into 0
+    for (let i = 0; i < n; i++) {
+      const v = a[from + i];
+      if (checkItems && (typeof v !== 'number' || v - v !== 0)) throw new PlanAgain();
+      out.writeDoubleLE(v + 0, at + 8 * i); // +0 turns -0 into 0
+    }
     return;
   }
   const view = new globalThis.Float64Array(out.buffer, out.byteOffset + at, n);
+  if (checkItems && !(a instanceof globalThis.Float64Array)) {
+    if (!copyFiniteNumbers(view, a, from, n)) throw new PlanAgain();
+    return;
+  }
   // Native copies; every slot was checked finite.
   if (from === 0 && n === a.length) view.set(a);
   else if (a instanceof globalThis.Float64Array) view.set(a.subarray(from, from + n));
   else for (let i = 0; i < n; i++) view[i] = a[from + i];
   if (normalizeNegativeZero) for (let i = 0; i < n; i++) if (view[i] === 0) view[i] = 0;
+}
+
+/**
+ * view[i] = a[from + i] + 0 (which turns -0 into 0), as long as each is a finite number;
+ * false at the first that is not (a hole reads as undefined). The one pass over a model's
+ * number[] weights when it is saved.
+ */
+function copyFiniteNumbers(view: Float64Array, a: number[], from: number, n: number): boolean {
+  for (let i = 0; i < n; i++) {
+    const v = a[from + i];
+    if (typeof v !== 'number' || v - v !== 0) return false;
+    view[i] = v + 0;
+  }
+  return true;
 }
 
 /** n float64 at `at`: a view of `buf` when aligned, else one copy. */

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { StoreError } from '../errors';
 import type { Json, ModelArtifact } from '../vocabulary';
 import { AliasTable } from './aliases';
-import { decodeArtifact, planArtifact, planChunks } from './binary';
+import { decodeArtifact, PlanAgain, planArtifact, planChunks } from './binary';
 import { canonicalJson } from './canonical';
 import { diffManifests, type VersionDiff } from './diff';
 import { collectGarbage, GC_LOCK_STALE_MS, gcLockPath, type GcOptions, type GcResult } from './gc';
@@ -111,10 +111,16 @@ export class Store {
   }
 
   /** Stores one artifact; big binary ones stream from the value to the file (binary.ts). */
-  private async putArtifact(value: unknown): Promise<{ id: string; size: number }> {
-    const plan = planArtifact(value);
+  private async putArtifact(value: unknown, exact = false): Promise<{ id: string; size: number }> {
+    const plan = planArtifact(value, { exact });
     if (Buffer.isBuffer(plan)) return { id: (await this.objects.put(plan)).id, size: plan.byteLength };
-    return { id: (await this.objects.putChunks(planChunks(plan))).id, size: plan.byteLength };
+    try {
+      return { id: (await this.objects.putChunks(planChunks(plan))).id, size: plan.byteLength };
+    } catch (e) {
+      // A long array was not all finite numbers after all (the temp file is gone): exactly.
+      if (e instanceof PlanAgain && !exact) return this.putArtifact(value, true);
+      throw e;
+    }
   }
 
   // ---- versions ------------------------------------------------------------------------

@@ -93,6 +93,29 @@ test('short arrays, non-finite numbers, holes and mixed arrays stay JSON text', 
   }
 });
 
+test('a long array found not to be all numbers while its chunks are written is stored as JSON, with nothing left behind', async (t) => {
+  const root = tempDir(t);
+  const store = new Store(root);
+  // Past the first 4 MiB chunk, so part of the binary object was written before the string.
+  const late: unknown[] = weights(700_000, 5);
+  late[650_000] = '1';
+  const infinite = weights(700_000, 6);
+  infinite[699_999] = Infinity;
+  const lateId = await store.putJson({ w: late });
+  assert.equal(fs.readFileSync(objectFile(root, lateId), 'utf8'), canonicalJson({ w: late }));
+  assert.deepEqual(encodeArtifact({ w: late }), Buffer.from(canonicalJson({ w: late })));
+  // The array with Infinity stays JSON text; the other long array is still float64.
+  const mixed = { w: infinite, v: weights(N) };
+  const mixedId = await store.putJson(mixed);
+  const bytes = fs.readFileSync(objectFile(root, mixedId));
+  assert.deepEqual(bytes, encodeArtifact(mixed));
+  assert.match(bytes.subarray(0, 60).toString('latin1'), /^\0PLUMBF1[^]{4}\{"arrays":\[4096\],/);
+  assert.deepEqual(plain(await store.getJson(mixedId)), viaJson(mixed));
+  // Only the two objects: no temp file of the abandoned binary attempt.
+  const files = fs.readdirSync(path.join(root, 'objects'), { recursive: true, withFileTypes: true }).filter((f) => f.isFile());
+  assert.equal(files.length, 2, files.map((f) => f.name).join(', '));
+});
+
 test('a Float64Array is stored exactly as the number[] of its values (binary, short or with NaN)', async (t) => {
   const store = new Store(tempDir(t));
   const withNaN = weights(N);
