@@ -103,6 +103,9 @@ export function emptyRunRecord(): RunRecord {
 }
 
 export function pendingStage(ref: StageRef): StageRecord {
+  // start and durationMs are set when the stage runs; present (undefined) from the start so
+  // that setting them stays inside the object (added keys would each grow a separate
+  // property store, per stage: ~0.2 µs a stage at 100,000 stages). JSON leaves them out.
   return {
     stage: ref.stage,
     uses: ref.uses,
@@ -110,6 +113,8 @@ export function pendingStage(ref: StageRef): StageRecord {
     index: ref.index,
     line: ref.line,
     status: 'pending',
+    start: undefined,
+    durationMs: undefined,
     rowsIn: 0,
     rowsOut: 0,
     bytesIn: 0,

@@ -70,10 +70,10 @@ export function runWithRetryEager<T>(
   /** The first attempt's start by `now`, when the caller has just read that clock. */
   firstStart?: number,
 ): RetryResult<T> | Promise<RetryResult<T>> {
-  const records: AttemptRecord[] = [];
-  if (policy.timeoutMs !== undefined && policy.timeoutMs > 0) return attemptLoop(fn, policy, opts, records, 1);
+  // The records list is made only off the fast path: one allocation less per stage.
+  if (policy.timeoutMs !== undefined && policy.timeoutMs > 0) return attemptLoop(fn, policy, opts, [], 1);
   const signal = opts.signal;
-  if (signal?.aborted) return Promise.reject(withAttempts(cancelledBy(signal), records));
+  if (signal?.aborted) return Promise.reject(withAttempts(cancelledBy(signal), []));
   const now = opts.now ?? Date.now;
   const start = firstStart ?? now();
   try {
@@ -85,16 +85,16 @@ export function runWithRetryEager<T>(
   try {
     value = fn(1, signal ?? NEVER_ABORTED);
   } catch (thrown) {
-    return afterFailedFirst(fn, policy, opts, records, start, thrown);
+    return afterFailedFirst(fn, policy, opts, [], start, thrown);
   }
-  if (isThenable(value)) return settleFirst(fn, policy, opts, records, start, value);
+  if (isThenable(value)) return settleFirst(fn, policy, opts, [], start, value);
   try {
     // A one-element literal: a push onto the empty array would allocate 17 slots.
     const record: AttemptRecord = { attempt: 1, start, durationMs: now() - start, ok: true };
     opts.onAttemptEnd?.(record);
     return { value, attempts: [record] };
   } catch (thrown) {
-    return afterFailedFirst(fn, policy, opts, records, start, thrown);
+    return afterFailedFirst(fn, policy, opts, [], start, thrown);
   }
 }
 

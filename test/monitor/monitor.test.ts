@@ -81,6 +81,9 @@ test('the record of a run with a retried and a failing stage is exact', () => {
       {
         ...refs.evaluate,
         status: 'skipped',
+        // Never ran: no times (the keys are there from the start, see pendingStage; JSON drops them).
+        start: undefined,
+        durationMs: undefined,
         rowsIn: 0,
         rowsOut: 0,
         bytesIn: 0,
@@ -102,8 +105,8 @@ test('the record of a run with a retried and a failing stage is exact', () => {
   };
   const m = monitorOf();
   assert.deepEqual(m.record, expected);
-  // JSON-serialisable: a round trip changes nothing.
-  assert.deepEqual(JSON.parse(JSON.stringify(m.toJSON())), expected);
+  // JSON-serialisable: a round trip changes nothing (it drops only the keys left undefined).
+  assert.deepEqual(JSON.parse(JSON.stringify(m.toJSON())), JSON.parse(JSON.stringify(expected)));
 });
 
 test('stages are pending until reached, running while they run', () => {
