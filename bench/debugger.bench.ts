@@ -6,7 +6,9 @@
 //   - inspecting columns of a 1k- and a 10M-row table (reference: 1k): evaluating
 //     `input.<col>.mean` / `.p50` before the table is shown (the full computation), then
 //     expanding a column (its summary: missing, mean, std, min, max, quartiles, distinct,
-//     top values) right after listing the columns and after a pause (background summaries);
+//     top values) right after listing the columns (a 10M-row column then lists its costly
+//     statistics as lazy children: clicking one is measured too) and after a pause
+//     (background summaries);
 //   - launch → first `stopped` with stopOnEntry, a fresh adapter each time
 //     (reference: starting and ending a bare `node` process).
 //   node --import tsx bench/debugger.bench.ts [--quick] [--stats-only]    (run `npm run build` first)
@@ -198,6 +200,8 @@ interface StatsTimes {
   p50: number[];
   /** Expanding a column already summarised (the cache). */
   again: number[];
+  /** Clicking the lazy p50 of the column expanded at once (its summary computed then). */
+  click: number[];
 }
 
 /** Between listing a table's columns and expanding one, for the "after a pause" measure. */
@@ -206,7 +210,7 @@ const PAUSE_MS = 1000;
 /** Cold column expansion and evaluation latencies at one table size. */
 async function statsLatency(dir: string, rows: number): Promise<StatsTimes> {
   const file = statsPipeline(dir, rows);
-  const out: StatsTimes = { expand: [], paused: [], mean: [], p50: [], again: [] };
+  const out: StatsTimes = { expand: [], paused: [], mean: [], p50: [], again: [], click: [] };
   for (let l = 0; l < STATS_LAUNCHES; l++) {
     const c = new Client();
     await c.launch({ pipeline: file, store: path.join(dir, '.plumb') }, async () => {
@@ -234,17 +238,28 @@ async function statsLatency(dir: string, rows: number): Promise<StatsTimes> {
     const table = top.find((v) => v.type === 'Table');
     if (table) top = (await c.dc.variablesRequest({ variablesReference: table.variablesReference })).body.variables;
     const cols = (await c.dc.variablesRequest({ variablesReference: top.find((v) => v.name === 'columns')!.variablesReference })).body.variables;
-    const expand = async (into: number[], name: string): Promise<number> => {
+    const expand = async (into: number[], name: string): Promise<{ ref: number; p50: DebugProtocol.Variable }> => {
       const ref = cols.find((v) => v.name === name)!.variablesReference;
+      let p50: DebugProtocol.Variable | undefined;
       await time(into, async () => {
         const kids = (await c.dc.variablesRequest({ variablesReference: ref })).body.variables;
-        if (!kids.some((k) => k.name === 'p50')) throw new Error(`column ${name} expanded without p50: ${JSON.stringify(kids)}`);
+        p50 = kids.find((k) => k.name === 'p50');
+        if (!p50) throw new Error(`column ${name} expanded without p50: ${JSON.stringify(kids)}`);
       });
-      return ref;
+      return { ref, p50: p50! };
     };
-    // At once: the last column in the background queue (not reached yet), so this waits
-    // for the step under way and then summarises that one column.
-    const first = await expand(out.expand, STATS_COLUMNS[1]);
+    // At once: the last column in the background queue (not reached yet): at 10M rows it
+    // lists type and missing and the other statistics as lazy children (DAP
+    // presentationHint.lazy), each computed when clicked.
+    const { ref: first, p50 } = await expand(out.expand, STATS_COLUMNS[1]);
+    if (rows > 1e6 && !p50.presentationHint?.lazy) throw new Error(`p50 of a cold 10M-row column is not lazy: ${JSON.stringify(p50)}`);
+    if (p50.presentationHint?.lazy) {
+      // The click: the whole summary of that column, computed now (the others are then instant).
+      await time(out.click, async () => {
+        const [value] = (await c.dc.variablesRequest({ variablesReference: p50.variablesReference })).body.variables;
+        if (value?.name !== 'p50' || !Number.isFinite(Number(value.value))) throw new Error(`clicking p50 gave ${JSON.stringify(value)}`);
+      });
+    }
     await new Promise((resolve) => setTimeout(resolve, PAUSE_MS));
     await expand(out.paused, STATS_COLUMNS[0]);
     for (let i = 0; i < 5; i++) await time(out.again, () => c.dc.variablesRequest({ variablesReference: first }));
@@ -283,6 +298,18 @@ async function statsResults(dir: string): Promise<Result[]> {
       });
       out.push({ id: `stats-${key}-${name}-p95`, label: `${what}, ${name}-row table, p95`, value: round(p95), unit: 'ms', goal: '< 20 ms', met: p95 < 20 });
     }
+  }
+  // Where the cost went: a click on a lazy statistic computes that column's whole summary.
+  for (const m of measured) {
+    if (!m.t.click.length) continue;
+    out.push({
+      id: `stats-click-${sizeName(m.rows)}-p50`,
+      label: `click the lazy p50 of the column expanded at once (computes its summary), ${sizeName(m.rows)}-row table, p50 of ${m.t.click.length}`,
+      value: round(median(m.t.click)),
+      unit: 'ms',
+      reference: { label: 'evaluate input.<col>.p50 (the full computation) p50', value: round(median(m.t.p50)), unit: 'ms' },
+      ratio: round(median(m.t.click) / median(m.t.p50), 2),
+    });
   }
   return out;
 }
@@ -339,7 +366,7 @@ async function main(): Promise<void> {
       'Measured end to end through the built adapter and session host over stdio DAP, as VS Code would drive them.',
       `Step round trip: ${STEPS} \`next\` requests on a pipeline of ${STEPS + 1} identity stages; time from sending the request to receiving the \`stopped\` event.`,
       `variables: ${PAGES} pages of 100 rows at pseudo-random offsets of one table per size; "flat" means the p50 stays within 3× (or +2 ms) of the 1k case.`,
-      `Column statistics: ${STATS_LAUNCHES} launches per size, each stopping before a stage whose input has ${STATS_COLUMNS.length} number columns (sorted, noise, wide range, 100 distinct values, bell-shaped, 1% missing). First \`input.<col>.mean\` / \`.p50\` on two columns each, before the table is shown, so no background work has started them: the full computation. Then the Input table is shown (which starts summarising its columns in the background) and its columns listed; "right after listing" expands at once the column the background reaches last; "after ${PAUSE_MS} ms" expands the other one after that pause. "Again" re-expands an expanded column (served from the cache).`,
+      `Column statistics: ${STATS_LAUNCHES} launches per size, each stopping before a stage whose input has ${STATS_COLUMNS.length} number columns (sorted, noise, wide range, 100 distinct values, bell-shaped, 1% missing). First \`input.<col>.mean\` / \`.p50\` on two columns each, before the table is shown, so no background work has started them: the full computation. Then the Input table is shown (which starts summarising its columns in the background) and its columns listed; "right after listing" expands at once the column the background reaches last (at 10M rows: type and missing, and the other statistics as lazy children), then clicks its lazy p50 ("click": the column's whole summary, computed then); "after ${PAUSE_MS} ms" expands the other one after that pause. "Again" re-expands an expanded column (served from the cache).`,
       'Launch: from the launch request to the first stopped event, including the initialized → configurationDone exchange; the adapter process is already running.',
     ]);
   } finally {

@@ -111,6 +111,11 @@ export interface Variable {
   menuContext?: string;
   /** True when setVariable may change it (Params). */
   editable?: boolean;
+  /**
+   * Costly to compute: shown with a button and computed when clicked (DAP's
+   * presentationHint.lazy). Its `ref`'s one child is the value.
+   */
+  lazy?: boolean;
 }
 
 export interface EvaluateResult {

@@ -2,7 +2,9 @@
 // O(1) (its value is the shape), `columns` lists one child per column with a short
 // description, a column's summary is computed only when it is expanded (then cached for
 // as long as the column lives), and `rows` is paged: variables(start, count) reads exactly
-// that page. Summaries come from summarizeColumnFast: a few linear passes, exact except
+// that page. A long column (over LAZY_ABOVE_ROWS) expanded before its summary is ready
+// answers at once with its type and missing count and every other statistic as a lazy
+// child (DAP presentationHint.lazy: VS Code shows it on a click), computed exactly then. Summaries come from summarizeColumnFast: a few linear passes, exact except
 // the top values of columns with very many distinct values, which are counted in a sample,
 // say so, and have an `exact` child that counts them over every row on demand.
 // When a table is first shown, its columns are summarised in the background a small step
@@ -10,7 +12,7 @@
 // as the stop that showed it lasts, so that a column is usually ready when expanded.
 import { summarizeColumn, type ColumnSummary } from '../table/summary';
 import { summarizeColumnFast, summarizeColumnSteps, type FastColumnSummary } from '../table/summary-fast';
-import { type Cell, type Column, type Table, cellOf, columnLength, missingCount } from '../table/table';
+import { type Cell, type Column, type Table, cellOf, columnLength, knownCounts, missingCount } from '../table/table';
 import type { Variable } from './protocol';
 import { pageRange, type RefTable } from './refs';
 import { childPath, formatScalar, valueVariable, type VarEnv } from './variables';
@@ -213,8 +215,49 @@ function listColumns(env: VarEnv, t: Table, base: string | undefined, tableRef: 
 }
 
 export function columnVariable(env: VarEnv, c: Column, evaluateName?: string): Variable {
-  const ref = env.refs.add({ children: () => summaryChildren(env, c, env.cache.summary(c), columnLength(c)) });
+  const ref = env.refs.add({ children: () => columnChildren(env, c) });
   return { name: c.name, value: env.cache.describe(c), type: c.type, ref, namedVariables: c.type === 'number' ? 11 : 5, evaluateName };
+}
+
+/**
+ * Up to this many rows a column's summary is computed when it is expanded (a few ms);
+ * above, an expansion the background has not reached yet shows what costs nothing and
+ * each other statistic as a lazy child, computed exactly when clicked.
+ */
+export const LAZY_ABOVE_ROWS = 200_000;
+
+/** The statistics of a column summary, in the order they are listed. */
+const NUMBER_STATS = ['mean', 'std', 'min', 'max', 'p25', 'p50', 'p75'] as const;
+
+function columnChildren(env: VarEnv, c: Column): Variable[] {
+  const rows = columnLength(c);
+  if (env.cache.has(c, false) || rows <= LAZY_ABOVE_ROWS) return summaryChildren(env, c, env.cache.summary(c), rows);
+  // Known without reading the values: the type, and the missing count (kept by the code
+  // that wrote the column, else counted in the mask four bytes a step: ~2 ms at 10M rows).
+  const v = (name: string, value: unknown): Variable => ({ name, value: formatScalar(value), type: typeof value, ref: 0 });
+  const missing = knownCounts(c)?.missing ?? missingCount(c);
+  const names = ['distinct', ...(c.type === 'number' ? NUMBER_STATS : []), 'top values'];
+  return [v('type', c.type), v('missing', missing), ...names.map((name) => lazyStatistic(env, c, name, rows))];
+}
+
+/**
+ * One statistic, computed on a click: the whole summary is computed then (one column's,
+ * ~0.2 s at 10M rows, or less if the background has started it) and kept, so the other
+ * statistics and any later expansion answer at once.
+ */
+function lazyStatistic(env: VarEnv, c: Column, name: string, rows: number): Variable {
+  const ref = env.refs.add({
+    children: () => {
+      const all = summaryChildren(env, c, env.cache.summary(c), rows);
+      const found = all.find((x) => x.name === name);
+      if (name === 'distinct' && all.some((x) => x.name === 'exact')) {
+        // Only known to exceed the cap: its exact count, with the exact top values, one expansion away.
+        return [{ ...found!, ref: env.refs.add({ children: () => summaryChildren(env, c, env.cache.exactSummary(c), rows).filter((x) => x.name === 'distinct' || x.name === 'top values') }), namedVariables: 2 }];
+      }
+      return [found ?? { name, value: 'none (no values)', type: 'undefined', ref: 0 }];
+    },
+  });
+  return { name, value: 'computed when shown', type: 'statistic', ref, lazy: true };
 }
 
 function summaryChildren(env: VarEnv, c: Column, s: FastColumnSummary, rows: number): Variable[] {

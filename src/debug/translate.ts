@@ -74,6 +74,7 @@ export function variable(v: P.Variable): DapVariable {
   if (v.indexedVariables !== undefined) out.indexedVariables = v.indexedVariables;
   if (v.evaluateName !== undefined) out.evaluateName = v.evaluateName;
   if (v.menuContext !== undefined) out.__vscodeVariableMenuContext = v.menuContext;
+  if (v.lazy) out.presentationHint = { lazy: true };
   return out;
 }
 

@@ -9,7 +9,7 @@ import { summarizeColumnFast } from '../../runtime/table/summary-fast';
 import { categoryColumn, numberColumn, Table, type NumberColumn } from '../../runtime/table/table';
 import type { Variable } from '../../runtime/debug/protocol';
 import { RefTable } from '../../runtime/debug/refs';
-import { TableCache, tableVariable } from '../../runtime/debug/table-view';
+import { LAZY_ABOVE_ROWS, TableCache, columnVariable, tableVariable } from '../../runtime/debug/table-view';
 import { formatScalar, type VarEnv } from '../../runtime/debug/variables';
 import { Session, workspace } from './helpers';
 
@@ -236,4 +236,46 @@ test('background column summaries: a resume (references reset) drops the queued 
   for (let i = 0; i < 10_000 && env.cache.backgroundPending() > 0; i++) await turn();
   for (const c of numbers) assert.ok(env.cache.has(c, false));
   assert.ok(expandAll(env, ref).length === t.columnCount);
+});
+
+test('a long column expanded before its summary shows type and missing at once, and each other statistic exactly on a click', () => {
+  const rows = LAZY_ABOVE_ROWS + 50_000;
+  const t = backgroundTable(rows);
+  const env = freshEnv(); // no turn of the event loop: the background has not started
+  const tableRef = tableVariable(env, 'input', t).ref;
+  const cols = env.refs.get(named(env.refs.get(tableRef).children({}), 'columns').ref).children({});
+  const reference = freshEnv(); // the same column summarised first: every value shown directly
+  for (const c of t.columns) reference.cache.summary(c);
+  const refCols = reference.refs.get(named(reference.refs.get(tableVariable(reference, 'input', t).ref).children({}), 'columns').ref).children({});
+
+  for (const col of cols) {
+    const c = t.columns.find((x) => x.name === col.name)!;
+    assert.ok(!env.cache.has(c, false), `${col.name}: nothing computed yet`);
+    const shown = env.refs.get(col.ref).children({});
+    assert.ok(!env.cache.has(c, false), `${col.name}: expanding computed nothing`);
+    const full = reference.refs.get(named(refCols, col.name).ref).children({}).filter((k) => k.name !== 'exact');
+    // The same statistics, in the same order; type and missing with their values.
+    assert.deepStrictEqual(shown.map((k) => k.name), full.map((k) => k.name), col.name);
+    assert.deepStrictEqual(shown.slice(0, 2).map((k) => [k.name, k.value]), full.slice(0, 2).map((k) => [k.name, k.value]));
+    for (const k of shown.slice(2)) {
+      assert.equal(k.lazy, true, `${col.name}.${k.name} is lazy`);
+      const [value] = env.refs.get(k.ref).children({});
+      const expected = named(full, k.name);
+      assert.deepStrictEqual([value.name, value.value], [expected.name, expected.value], `${col.name}.${k.name}`);
+    }
+    // Computed once on the first click; a new expansion then lists the values themselves.
+    assert.ok(env.cache.has(c, false));
+    const again = env.refs.get(columnVariable(env, c).ref).children({});
+    assert.ok(again.every((k) => !k.lazy));
+  }
+  // A column only known to have more than the cap's distinct values: its lazy distinct
+  // opens onto the exact count and top values.
+  const other = freshEnv();
+  const otherCols = other.refs.get(named(other.refs.get(tableVariable(other, 'input', t).ref).children({}), 'columns').ref).children({});
+  const half = other.refs.get(named(otherCols, 'half').ref).children({});
+  const [distinct] = other.refs.get(named(half, 'distinct').ref).children({});
+  assert.equal(distinct.value, 'more than 65536');
+  const exact = other.refs.get(distinct.ref).children({});
+  assert.equal(named(exact, 'distinct').value, String(rows));
+  assert.ok(named(exact, 'top values').value.startsWith('0 (1)'));
 });
