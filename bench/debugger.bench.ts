@@ -368,7 +368,8 @@ async function main(): Promise<void> {
       `variables: ${PAGES} pages of 100 rows at pseudo-random offsets of one table per size; "flat" means the p50 stays within 3× (or +2 ms) of the 1k case.`,
       `Column statistics: ${STATS_LAUNCHES} launches per size, each stopping before a stage whose input has ${STATS_COLUMNS.length} number columns (sorted, noise, wide range, 100 distinct values, bell-shaped, 1% missing). First \`input.<col>.mean\` / \`.p50\` on two columns each, before the table is shown, so no background work has started them: the full computation. Then the Input table is shown (which starts summarising its columns in the background) and its columns listed; "right after listing" expands at once the column the background reaches last (at 10M rows: type and missing, and the other statistics as lazy children), then clicks its lazy p50 ("click": the column's whole summary, computed then); "after ${PAUSE_MS} ms" expands the other one after that pause. "Again" re-expands an expanded column (served from the cache).`,
       'Launch: from the launch request to the first stopped event, including the initialized → configurationDone exchange; the adapter process is already running.',
-    ]);
+      // --stats-only replaces only the statistics rows of an earlier full run's file.
+    ], { partial: only });
   } finally {
     ws.cleanup();
   }

@@ -64,11 +64,36 @@ export function round(x: number, digits = 3): number {
   return Math.round(x * f) / f;
 }
 
-export function writeResults(file: BenchFile): string {
+/**
+ * Writes bench/results/<name>.json. `partial` (a bench run for some of its measures, as
+ * debugger.bench.ts --stats-only) keeps the earlier file's other rows: they replace only
+ * the rows with the same ids.
+ */
+export function writeResults(file: BenchFile, partial = false): string {
   fs.mkdirSync(RESULTS_DIR, { recursive: true });
   const out = path.join(RESULTS_DIR, `${file.name}.json`);
-  fs.writeFileSync(out, JSON.stringify(file, null, 2) + '\n');
+  let written = file;
+  if (partial && fs.existsSync(out)) {
+    const before = JSON.parse(fs.readFileSync(out, 'utf8')) as BenchFile;
+    const fresh = new Set(file.results.map((r) => r.id));
+    written = { ...file, results: [...before.results.filter((r) => !fresh.has(r.id)), ...file.results] };
+  }
+  fs.writeFileSync(out, JSON.stringify(written, null, 2) + '\n');
   return out;
+}
+
+/**
+ * Merges every bench/results/*.json into bench/results.json (each bench's latest file,
+ * whether it ran through bench/run.ts or alone), and returns the files merged.
+ */
+export function mergeResults(): BenchFile[] {
+  const files: BenchFile[] = fs.existsSync(RESULTS_DIR)
+    ? fs.readdirSync(RESULTS_DIR).filter((f) => f.endsWith('.json')).sort()
+        .map((f) => JSON.parse(fs.readFileSync(path.join(RESULTS_DIR, f), 'utf8')) as BenchFile)
+    : [];
+  const merged = { date: new Date().toISOString(), machine: machine(), benchmarks: files };
+  fs.writeFileSync(path.join(BENCH_DIR, 'results.json'), JSON.stringify(merged, null, 2) + '\n');
+  return files;
 }
 
 function fmt(x: number | undefined, unit?: string): string {
@@ -98,13 +123,20 @@ export function formatTable(results: readonly Result[]): string {
   }).join('\n');
 }
 
-/** Print the table, write the JSON, print where it went. */
-export function finish(name: string, results: Result[], notes: string[] = []): void {
-  const file: BenchFile = { name, date: new Date().toISOString(), machine: machine(), results, notes };
+/**
+ * Print the table, write the JSON (see writeResults for `partial`), merge it into
+ * bench/results.json, print where it went. The load average at the end is noted: on a
+ * shared machine it says how far to trust the figures.
+ */
+export function finish(name: string, results: Result[], notes: string[] = [], opts: { partial?: boolean } = {}): void {
+  const load = `1-minute load average ${os.loadavg()[0].toFixed(1)} at the end (${os.cpus().length} cores)`;
+  const file: BenchFile = { name, date: new Date().toISOString(), machine: machine(), results, notes: [...notes, load] };
   console.log(`\n${name}${quick ? ' (--quick)' : ''}\n`);
   console.log(formatTable(results));
-  if (notes.length) console.log('\n' + notes.map((n) => `- ${n}`).join('\n'));
-  console.log(`\nwrote ${path.relative(process.cwd(), writeResults(file))}`);
+  console.log('\n' + file.notes!.map((n) => `- ${n}`).join('\n'));
+  const out = writeResults(file, opts.partial);
+  mergeResults();
+  console.log(`\nwrote ${path.relative(process.cwd(), out)} and bench/results.json`);
 }
 
 /** Max resident set size of this process so far, in MB (resourceUsage reports kilobytes). */

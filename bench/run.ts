@@ -5,7 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { BENCH_DIR, RESULTS_DIR, formatTable, machine, type BenchFile } from './lib';
+import { BENCH_DIR, formatTable, mergeResults } from './lib';
 
 const args = process.argv.slice(2);
 const quickFlag = args.includes('--quick');
@@ -27,13 +27,9 @@ for (const name of names) {
   if (r.status !== 0) failed.push(`${name} (exit ${r.status ?? r.signal})`);
 }
 
-// Merge every result file present (including earlier runs of benches not run now).
-const files: BenchFile[] = fs.existsSync(RESULTS_DIR)
-  ? fs.readdirSync(RESULTS_DIR).filter((f) => f.endsWith('.json')).sort()
-      .map((f) => JSON.parse(fs.readFileSync(path.join(RESULTS_DIR, f), 'utf8')) as BenchFile)
-  : [];
-const merged = { date: new Date().toISOString(), machine: machine(), benchmarks: files };
-fs.writeFileSync(path.join(BENCH_DIR, 'results.json'), JSON.stringify(merged, null, 2) + '\n');
+// Merge every result file present (including earlier runs of benches not run now; each
+// bench also merges when it finishes, so a bench run alone updates results.json too).
+const files = mergeResults();
 
 console.log('\n=== summary (bench/results.json) ===');
 for (const f of files) {

@@ -12,6 +12,7 @@ import { RefTable } from '../../runtime/debug/refs';
 import { LAZY_ABOVE_ROWS, TableCache, columnVariable, tableVariable } from '../../runtime/debug/table-view';
 import { formatScalar, type VarEnv } from '../../runtime/debug/variables';
 import { Session, workspace } from './helpers';
+import { variable } from '../../src/debug/translate';
 
 const EXACT_FIELDS = ['missing', 'mean', 'std', 'min', 'max', 'quantiles'] as const;
 
@@ -278,4 +279,9 @@ test('a long column expanded before its summary shows type and missing at once, 
   const exact = other.refs.get(distinct.ref).children({});
   assert.equal(named(exact, 'distinct').value, String(rows));
   assert.ok(named(exact, 'top values').value.startsWith('0 (1)'));
+});
+
+test('a lazy statistic reaches the client as DAP presentationHint.lazy', () => {
+  assert.deepStrictEqual(variable({ name: 'p50', value: 'computed when shown', type: 'statistic', ref: 7, lazy: true }).presentationHint, { lazy: true });
+  assert.equal(variable({ name: 'p50', value: '3', type: 'number', ref: 0 }).presentationHint, undefined);
 });
