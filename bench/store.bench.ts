@@ -135,10 +135,10 @@ async function main(): Promise<void> {
     pair('p4.save-loaded', `saveVersion of a loaded ${mb.toFixed(0)} MB model (Float64Array weights) into a new store`, saveLoaded, rawWrites, 'write + fsync of the same bytes', false);
     notes.push(`Model: ${round(mb, 1)} MB object (${round(mb / 8, 2)}M random doubles in rows of 100,000, stored as raw float64; the same model is ${round(jsonMB, 1)} MB as canonical JSON). ` +
       `Medians of ${REPS}: save ${round(median(save), 0)} ms, load ${round(median(load), 0)} ms, save of the loaded model ${round(median(saveLoaded), 0)} ms, raw write+fsync ${round(median(rawWrites), 0)} ms, raw read ${round(median(rawRead), 0)} ms. ` +
-      `Of the save: encoding (number[] → float64 in one fresh buffer) ${round(encodeMs, 0)} ms and sha256 ${round(hashMs, 0)} ms (one run each, outside the loop); load hashes every byte and then only makes Float64Array views of the bytes it read.`);
+      `Of the save: encoding (number[] → float64, checked, in one fresh buffer) ${round(encodeMs, 0)} ms and sha256 ${round(hashMs, 0)} ms (one run each, outside the loop); load hashes every byte and then only makes Float64Array views of the bytes it read.`);
     notes.push('The raw reference is one write(2) + fsync (and a readFile) of the same bytes, with no hashing, no directory fsync and no rename. Store and raw rounds alternate which goes first.');
-    notes.push('What limits it: save is CPU-bound once the disk is fast — sha256 of every byte (~55 ms per 100 MB, the price of content addressing; overlapped with the writes) plus checking (~17 ms) and converting (~13 ms) 12.5M numbers from number[] to float64 — ' +
-      'and this VM\'s fsync of 100 MB took anywhere from 60 to 290 ms between runs, which moves the ratio between ~0.4× and >1×. A model whose weights are already Float64Array (one loaded from the store) is handed to the file without a copy. ' +
+    notes.push('What limits it: save is CPU-bound once the disk is fast — sha256 of every byte (~55–90 ms per 100 MB, the price of content addressing; overlapped with the writes) plus converting 12.5M numbers from number[] to float64, each checked to be a finite number in the same pass (~25–45 ms; it was a separate scan, ~17–50 ms, before the copy) — ' +
+      'and this VM\'s fsync of 100 MB took anywhere from 60 to 290 ms between runs, which moves the ratio between ~0.4× and >1×. Every 16 MiB written is flushed (fdatasync) while the rest is hashed, so the final fsync waits for the tail only. A model whose weights are already Float64Array (one loaded from the store) is handed to the file without a copy. ' +
       'Load is now read + sha256 (overlapped, 8 MiB chunks) and nothing else: long float64 arrays come back as Float64Array views of the read buffer (StoredFloat64Array, which JSON.stringify writes as a plain array).');
     notes.push('Before Float64Array loading (same bench, same machine, 2026-11-28): load 173–247 ms, 0.40–0.52× raw (0.48× in the last recorded run: 568 vs 1186 MB/s); about half of it was building a 12.5M-element number[]. Save was 0.44–1.4× raw, 0.50× in the last recorded run. ' +
       'p4.load-as-number-arrays re-creates that cost in the same run (this load plus the old conversion loop). ' +
@@ -190,7 +190,8 @@ async function main(): Promise<void> {
       cold.push(list().ms);
     }
     results.push({ id: 'p4.list-no-cache', label: `listVersions, ${VERSIONS} versions, fresh process, listing cache deleted`, value: round(median(cold), 1), unit: 'ms' });
-    notes.push('List times are medians of 5 fresh processes (3 without the cache), measured inside the process from the Store constructor to the result (process start-up excluded).');
+    notes.push('List times are medians of 5 fresh processes (3 without the cache), measured inside the process from the Store constructor to the result (process start-up excluded). ' +
+      'Index format 2 (2026-12-08): flat number columns and the object ids in one string after the JSON, manifests built once with their aliases, the index read while the folder is listed; in alternating fresh processes against the format-1 code (load 5–7) the CPU time went from ~125 to ~60–80 ms.');
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
