@@ -46,7 +46,7 @@ export function summarizeColumnFast(c: Column, opts: FastSummaryOptions = {}): F
 }
 
 /** Rows one step of summarizeColumnSteps reads at most (a few ms of work per pass). */
-export const SLICE_ROWS = 1 << 18;
+export const SLICE_ROWS = 1 << 16;
 
 /**
  * summarizeColumnFast in steps: each `next()` does at most about SLICE_ROWS rows of one
