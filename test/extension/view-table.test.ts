@@ -49,3 +49,28 @@ describe('view in panel', () => {
     assert.ok(!requests.some((r) => (r.args as { variablesReference: number }).variablesReference === rowsRef), 'the rows node is not read');
   });
 });
+
+it('view in panel computes the lazy statistics of a long column (as a click would)', async () => {
+  // The Variables-view nodes of a table whose 10M-row column was not summarised yet.
+  const nodes: Record<number, unknown[]> = {
+    1: [{ name: 'columns', value: '1 columns', variablesReference: 2 }],
+    2: [{ name: 'x', value: 'number · expand for statistics', variablesReference: 3 }],
+    3: [
+      { name: 'type', value: '"number"', variablesReference: 0 },
+      { name: 'missing', value: '0', variablesReference: 0 },
+      { name: 'mean', value: 'computed when shown', variablesReference: 4, presentationHint: { lazy: true } },
+    ],
+    4: [{ name: 'mean', value: '4999999.5', variablesReference: 0 }],
+  };
+  const asked: number[] = [];
+  const session = {
+    customRequest: async (_command: string, args?: unknown) => {
+      const ref = (args as { variablesReference: number }).variablesReference;
+      asked.push(ref);
+      return { variables: nodes[ref] };
+    },
+  };
+  const view = await fetchTableView(session, { variable: { name: 'input', value: '10000000 rows × 1 columns', variablesReference: 1 } });
+  assert.deepEqual(view.rows, [['x', 'number', '0', '4999999.5']]);
+  assert.deepEqual(asked.sort(), [1, 2, 3, 4]);
+});
