@@ -7,7 +7,7 @@
 //     one pass and cut with slice (V8 makes cheap views of the long string), instead of
 //     20,000-30,000 strings each parsed, allocated and checked;
 //   - the metrics summaries used as parsed once every value is checked to be a finite number.
-// It is only a cache: anything unexpected makes decodeIndex throw and the caller rebuild.
+// It is only a cache: anything unexpected makes readIndexText throw and the caller rebuild.
 
 import type { Json } from '../vocabulary';
 import { MANIFEST_FORMAT, type ArtifactIds, type ArtifactSizes, type VersionManifest } from './manifest';
