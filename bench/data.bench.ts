@@ -160,7 +160,7 @@ for (const rows of sizes) {
     }
   }
 }
-notes.push('Logistic regression: Plumb = built-in logistic-regression (mini-batch gradient descent, 5 epochs, batch 256, learning rate 0.1) with split: { test: 0.2 } (feature stages fitted on the training 80% only, the held-out 20% replayed); sklearn = LogisticRegression() (lbfgs, max_iter 100) on a 0.2 test split; accuracy on each one\'s held-out 20%. Measured at ≤1M rows.');
+notes.push('Logistic regression: Plumb = built-in logistic-regression (mini-batch gradient descent, 5 epochs, batch 256, learning rate 0.1) after train-test-split (test 0.2); sklearn = LogisticRegression() (lbfgs, max_iter 100) on a 0.2 test split; accuracy on each one\'s held-out 20%. Measured at ≤1M rows.');
 if (partial) {
   console.log(`\ndata (partial: not written)\n\n${formatTable(results)}\n\n${notes.map((n) => `- ${n}`).join('\n')}`);
 } else {

@@ -35,8 +35,7 @@ function spec(n: number): PipelineSpec {
   }));
   return {
     file: path.join(dir, 'p1.pipeline.yaml'), fileHash: '0'.repeat(64), name: 'p1', params: {},
-    data: { train: dataFile }, store: path.join(dir, '.plumb'), rejects: { policy: 'fail' }, feature, training: [], evaluation: [], inference: [],
-    sections: {}, texts: {},
+    data: { train: dataFile }, store: path.join(dir, '.plumb'), feature, training: [], inference: [],
   };
 }
 

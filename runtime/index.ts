@@ -5,7 +5,6 @@ export { loadPipeline, validatePipeline, pipelineJsonSchema } from './spec';
 export type { PipelineSpec, StageSpec } from './spec/types';
 
 export { runPipeline, resolveStages, newRunId, StageFailure } from './engine/run';
-export { planRun, runStages, hasTestRows, type PlannedPhase } from './engine/plan';
 export type { RunOptions, RunResult } from './engine/run';
 export type * from './engine/controller';
 export type * from './engine/events';

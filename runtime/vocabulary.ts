@@ -10,7 +10,7 @@ export const MODES = ['train', 'inference'] as const;
 export type Mode = (typeof MODES)[number];
 
 /** The sections of a pipeline file, in file order. */
-export const SECTIONS = ['feature', 'training', 'evaluation', 'inference'] as const;
+export const SECTIONS = ['feature', 'training', 'inference'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export function isMode(v: unknown): v is Mode {
@@ -21,22 +21,10 @@ export function isSection(v: unknown): v is Section {
   return (SECTIONS as readonly unknown[]).includes(v);
 }
 
-/**
- * The sections whose stages a run of `mode` runs, in order. A train run with held-out rows
- * also runs the inference stages up to `predict` on them (engine/plan.ts has the exact list).
- */
+/** The sections a run of `mode` goes through, in order. */
 export function sectionsOf(mode: Mode): readonly Section[] {
-  return mode === 'train' ? ['feature', 'training', 'evaluation'] : ['feature', 'inference'];
+  return mode === 'train' ? ['feature', 'training'] : ['feature', 'inference'];
 }
-
-/**
- * What a stage execution is doing. `fit`: feature stages fit and transform the training
- * rows, then training stages train. `evaluate`: held-out rows take the inference path
- * (feature stages replayed from the just-fitted state, inference stages up to `predict`),
- * then evaluation stages score them. `serve`: an inference run.
- */
-export const PHASES = ['fit', 'evaluate', 'serve'] as const;
-export type Phase = (typeof PHASES)[number];
 
 /** Where a stage sits: enough for a listener to label it without the spec. */
 export interface StageRef {
@@ -49,23 +37,6 @@ export interface StageRef {
   line: number;
   /** The file of a stage included from a sub-pipeline; undefined for the pipeline's own. */
   file?: string;
-  /**
-   * What this execution of the stage does: a feature stage runs in `fit` and again in
-   * `evaluate`. Always set by the engine (optional only for hand-made refs in tests).
-   */
-  phase?: Phase;
-  /** 1-based cross-validation fold; undefined outside cross-validation (the final fit and its evaluation). */
-  fold?: number;
-  /** The number of folds, when `fold` is set. */
-  folds?: number;
-}
-
-/** How a frame, a trace line or a monitor row names a stage execution: `scale`, `scale · held-out replay · fold 2/5`. */
-export function executionLabel(ref: Pick<StageRef, 'section' | 'phase' | 'fold' | 'folds'>): string {
-  const parts: string[] = [];
-  if (ref.phase === 'evaluate' && (ref.section === 'feature' || ref.section === 'inference')) parts.push('held-out replay');
-  if (ref.fold !== undefined) parts.push(`fold ${ref.fold}/${ref.folds ?? '?'}`);
-  return parts.join(' · ');
 }
 
 /** An error as it crosses a boundary (event, run record, protocol message). */

@@ -7,7 +7,7 @@ import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import './metrics.css';
 import { isHostMessage, summarizeRun, type HostMessage, type PageMessage, type RunSummary, type StageSummary, type TableView, type VersionPoint } from '../../src/metrics/messages';
-import type { RunRecord } from '../../runtime/extension-api';
+import type { RunRecord } from '../../runtime/monitor/record';
 
 interface VsCodeApi {
   postMessage(m: PageMessage): void;

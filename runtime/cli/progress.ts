@@ -2,7 +2,7 @@
 // running stage, replaced by a result line when it ends. When piped: only result lines,
 // so CI logs stay readable. Writes to stderr, keeping stdout for --out/--json data.
 import type { EngineEvent } from '../engine/events';
-import { executionLabel, type StageRef } from '../vocabulary';
+import type { StageRef } from '../vocabulary';
 import { formatDuration, formatRows } from '../monitor';
 
 export interface ProgressOptions {
@@ -18,28 +18,17 @@ export class ProgressView {
   private live = false;
   private current: { ref: StageRef; fraction: number; note: string; start: number } | undefined;
   private lastDraw = 0;
-  /** k of a cross-validated run, for section headers such as `feature · fold 2/5`. */
-  private folds: number | undefined;
 
   constructor(private readonly o: ProgressOptions) {}
 
   handle(e: EngineEvent): void {
     const c = this.o.color;
     switch (e.type) {
-      case 'run-start': {
-        // A stage can run more than once (fit, held-out replay, each fold): count stages, not runs of them.
-        const stages = new Set(e.stages.map((r) => `${r.file ?? ''}\u0000${r.stage}`)).size;
-        this.folds = e.stages.find((r) => r.folds !== undefined)?.folds;
-        this.line(`${paint(c, '1', e.pipeline)} · ${e.mode} · run ${e.runId} · ${stages} stages`);
+      case 'run-start':
+        this.line(`${paint(c, '1', e.pipeline)} · ${e.mode} · run ${e.runId} · ${e.stages.length} stages`);
         break;
-      }
-      case 'section-start': {
-        const how = executionLabel({ section: e.section, phase: e.phase, fold: e.fold, folds: this.folds });
-        this.line(paint(c, '2', how ? `${e.section} · ${how}` : e.section));
-        break;
-      }
-      case 'rejects':
-        this.line(`  ${e.rows} row${e.rows === 1 ? '' : 's'} rejected${e.file ? ` → ${e.file}` : ''}`);
+      case 'section-start':
+        this.line(paint(c, '2', `${e.section}`));
         break;
       case 'stage-start':
         this.current = { ref: e.ref, fraction: 0, note: '', start: e.time };

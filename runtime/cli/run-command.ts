@@ -1,8 +1,7 @@
 // `plumb run`: trains or serves a pipeline with live progress, Ctrl-C cancels cleanly.
 import * as path from 'node:path';
 import { runPipeline, StageFailure } from '../engine/run';
-import { resolveStopAfter } from '../spec';
-import { runStages } from '../engine/plan';
+import { resolveStopAfter, runStages } from '../spec';
 import { writeTable } from '../table/io';
 import { UsageError, type CliArgs } from './args';
 import { EXIT } from './args';
@@ -76,17 +75,10 @@ export async function runCommand(args: CliArgs, out: Out): Promise<number> {
       }),
     );
   } else if (result.status === 'ok') {
-    // The held-out metrics, then cross-validation as mean ± std (per-fold values are in --json and the version).
-    const fmt = (v: number): string => (Number.isInteger(v) ? String(v) : v.toFixed(4));
-    const metrics = result.metrics;
-    const m = Object.entries(metrics)
-      .filter(([k]) => k !== 'loss' && !k.startsWith('cv.'))
-      .map(([k, v]) => `${k} ${fmt(v)}`);
+    const m = Object.entries(result.metrics)
+      .filter(([k]) => k !== 'loss')
+      .map(([k, v]) => `${k} ${Number.isInteger(v) ? v : v.toFixed(4)}`);
     if (m.length) out.err(`metrics: ${m.join(' · ')}\n`);
-    const cv = Object.keys(metrics)
-      .filter((k) => /^cv\..+\.mean$/.test(k) && k !== 'cv.loss.mean')
-      .map((k) => `${k.slice(3, -5)} ${fmt(metrics[k])} ± ${fmt(metrics[`${k.slice(0, -5)}.std`] ?? 0)}`);
-    if (cv.length) out.err(`cross-validation: ${cv.join(' · ')}\n`);
   } else if (result.status === 'cancelled') {
     const ref = result.error instanceof StageFailure ? result.error.ref : undefined;
     const where = ref ? `stage '${ref.stage}' (${ref.uses}, line ${ref.line}) was cancelled` : 'the run was cancelled';

@@ -8,7 +8,7 @@
 import * as path from 'node:path';
 import { Script } from 'node:vm';
 import type { SourceRange } from '../errors';
-import { SECTIONS, isSection } from '../vocabulary';
+import { isSection } from '../vocabulary';
 import type { PipelineSpec, StageSpec } from '../spec/types';
 import type { BreakpointResult, FunctionBreakpoint, SourceBreakpoint } from './protocol';
 
@@ -29,7 +29,7 @@ export interface StageBlock {
 
 /** Every stage block of the pipeline file and of the sub-pipeline files it includes. */
 export function stageBlocks(spec: PipelineSpec, texts: ReadonlyMap<string, string>): StageBlock[] {
-  const all = SECTIONS.flatMap((section) => spec[section]);
+  const all = [...spec.feature, ...spec.training, ...spec.inference];
   interface Item {
     file: string;
     start: number;
@@ -52,12 +52,10 @@ export function stageBlocks(spec: PipelineSpec, texts: ReadonlyMap<string, strin
   for (const item of items.values()) byFile.set(item.file, [...(byFile.get(item.file) ?? []), item]);
   for (const [file, list] of byFile) {
     const lines = (texts.get(file) ?? '').split(/\r?\n/);
-    // Where top-level keys start: the loader's record for the pipeline file; for a sub file
-    // (whose keys the top-level spec does not keep) lines that start a key.
-    const topKeys: number[] =
-      file === spec.file
-        ? Object.values(spec.sections).map((r) => r!.key.start.line).sort((a, b) => a - b)
-        : lines.flatMap((l, k) => (/^[A-Za-z_"'][^:#]*:/.test(l) ? [k + 1] : []));
+    const topKeys: number[] = [];
+    lines.forEach((l, k) => {
+      if (/^[A-Za-z_"'][^:#]*:/.test(l)) topKeys.push(k + 1);
+    });
     list.sort((a, b) => a.start - b.start);
     list.forEach((item, k) => {
       const nextStage = k + 1 < list.length ? list[k + 1].start : lines.length + 1;
@@ -201,7 +199,7 @@ export class BreakpointTable {
     this.fn = [];
     return bps.map((bp) => {
       const id = this.nextId++;
-      const all = SECTIONS.flatMap((section) => this.spec[section]);
+      const all = [...this.spec.feature, ...this.spec.training, ...this.spec.inference];
       const name = bp.name.trim();
       // A stage's full name; a section (its first stage in this mode); a sub-pipeline group (its first stage).
       const stage =
@@ -236,11 +234,7 @@ export class BreakpointTable {
     const running = targets.filter((s) => this.runStages.has(s.name));
     if (!running.length) {
       const s = targets[0];
-      const why =
-        s.section === 'inference' && this.mode === 'train'
-          ? `stage '${s.name}' is in the inference section after predict: held-out rows stop at predict, so it does not run in train mode`
-          : `stage '${s.name}' is in the ${s.section} section, which does not run in ${this.mode} mode`;
-      return { result: { id, verified: false, ...where, message: why } };
+      return { result: { id, verified: false, ...where, message: `stage '${s.name}' is in the ${s.section} section, which does not run in ${this.mode} mode` } };
     }
     try {
       if (bp.condition?.trim()) checkExpression(bp.condition, 'condition');

@@ -13,13 +13,7 @@ import { summarizeColumnFast, summarizeColumnSteps, type FastColumnSummary } fro
 import { type Cell, type Column, type Table, cellOf, columnLength, missingCount } from '../table/table';
 import type { Variable } from './protocol';
 import { pageRange, type RefTable } from './refs';
-import { childPath, formatScalar } from './scalars';
-
-/** What building a variable needs: the stop's references and the session's summary cache. */
-export interface VarEnv {
-  refs: RefTable;
-  cache: TableCache;
-}
+import { childPath, formatScalar, valueVariable, type VarEnv } from './variables';
 
 /** Above this many rows a column's one-line description skips the O(rows) counts. */
 export const QUICK_STATS_MAX_ROWS = 1_000_000;
@@ -235,7 +229,7 @@ function summaryChildren(env: VarEnv, c: Column, s: FastColumnSummary, rows: num
   const top = s.top.map((t) => ({ [formatScalar(t.value)]: t.count }));
   const listed = s.top.map((t) => `${formatScalar(t.value)} (${t.count})`).join(', ') || 'none';
   const sampled = s.topSample !== undefined ? ` — counts in a sample of ${s.topSample} of ${rows} rows` : '';
-  out.push(countsVariable(env, 'top values', Object.assign({}, ...top) as Record<string, number>, listed + sampled));
+  out.push({ ...valueVariable(env, 'top values', Object.assign({}, ...top) as Record<string, number>), value: listed + sampled });
   if (isSampled(s)) {
     out.push({
       name: 'exact',
@@ -246,15 +240,6 @@ function summaryChildren(env: VarEnv, c: Column, s: FastColumnSummary, rows: num
     });
   }
   return out;
-}
-
-/** A value → count record as an expandable variable (what valueVariable shows for one). */
-function countsVariable(env: VarEnv, name: string, counts: Record<string, number>, value: string): Variable {
-  const keys = Object.keys(counts);
-  const ref = keys.length
-    ? env.refs.add({ children: (req) => (req.filter === 'indexed' ? [] : keys.map((k) => ({ name: k, value: formatScalar(counts[k]), type: 'number', ref: 0 }))) })
-    : 0;
-  return { name, value, type: 'object', ref, namedVariables: keys.length };
 }
 
 function rowPage(refs: RefTable, t: Table, req: { start?: number; count?: number }): Variable[] {

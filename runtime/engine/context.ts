@@ -47,8 +47,6 @@ export interface ContextStage {
   ref: StageRef;
   /** The stage's `with:` values (the engine's private, editable copy). */
   params: Record<string, unknown>;
-  /** Prefix of its metric and report names (`cv.fold2.` inside a cross-validation fold). */
-  metricPrefix?: string;
 }
 
 /** How long a stage calling ctx.step may keep the event loop to itself. */
@@ -74,7 +72,6 @@ export function makeContext(deps: ContextDeps, stage: ContextStage, input: Table
   // own closures, not prototype methods. Made once per attempt: keep the literal free of
   // accessors (a getter in an object literal makes V8 build it on a slow path, ~0.7 µs).
   let metricCounts: Map<string, number> | undefined;
-  const prefix = stage.metricPrefix;
   let stepIndex = 0;
   return {
     stage: ref.stage,
@@ -94,7 +91,6 @@ export function makeContext(deps: ContextDeps, stage: ContextStage, input: Table
       emit({ type: 'warning', runId, ref, time: now(), message: String(message), code });
     },
     metric(name, value, step) {
-      if (prefix !== undefined) name = prefix + name;
       metricCounts ??= new Map();
       const n = metricCounts.get(name) ?? 0;
       metricCounts.set(name, n + 1);
@@ -104,7 +100,7 @@ export function makeContext(deps: ContextDeps, stage: ContextStage, input: Table
       emit({ type: 'metric', runId, ref, time: now(), name, value: v, step: step ?? n });
     },
     report(name, value) {
-      state.reports[prefix === undefined ? name : prefix + name] = value;
+      state.reports[name] = value;
     },
     async step(label, values = {}) {
       if (signal.aborted) throw signal.reason;

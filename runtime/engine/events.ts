@@ -1,12 +1,12 @@
 // Everything the engine does is announced as an event. The monitor, the store, the CLI's
 // progress display and the debugger all listen to this one stream.
-import type { ErrorInfo, Mode, Phase, Section, StageRef } from '../vocabulary';
+import type { ErrorInfo, Mode, Section, StageRef } from '../vocabulary';
 
 
 export type EngineEvent =
   | { type: 'run-start'; runId: string; pipeline: string; file: string; mode: Mode; time: number; stages: StageRef[] }
-  | { type: 'section-start'; runId: string; section: Section; time: number; phase?: Phase; fold?: number }
-  | { type: 'section-end'; runId: string; section: Section; time: number; phase?: Phase; fold?: number }
+  | { type: 'section-start'; runId: string; section: Section; time: number }
+  | { type: 'section-end'; runId: string; section: Section; time: number }
   | { type: 'stage-start'; runId: string; ref: StageRef; time: number; rowsIn: number; bytesIn: number }
   | { type: 'attempt-start'; runId: string; ref: StageRef; attempt: number; time: number }
   | {
@@ -39,8 +39,6 @@ export type EngineEvent =
   | { type: 'metric'; runId: string; ref: StageRef; time: number; name: string; value: number; step: number }
   | { type: 'step'; runId: string; ref: StageRef; time: number; label: string; index: number; values: Record<string, unknown> }
   | { type: 'progress'; runId: string; ref: StageRef; time: number; fraction: number; message?: string }
-  /** Rows set aside by `rejects: { policy: reject }` in this run (held-out rows in a train run, served rows in inference). */
-  | { type: 'rejects'; runId: string; time: number; rows: number; file?: string }
   | {
       type: 'run-end';
       runId: string;

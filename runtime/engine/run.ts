@@ -1,37 +1,29 @@
-// The engine: runs a loaded pipeline in train or inference mode, as a `Run` whose phases
-// read top to bottom:
+// The engine: runs a loaded pipeline in train or inference mode.
 //
-//   train:      load → split → [fit → evaluate] per fold → fit → evaluate → save
-//   inference:  load version → load → serve
-//
-// Held-out rows are separated before anything is fitted; `evaluate` sends them through the
-// inference path (feature stages replayed from the just-fitted state, inference stages up
-// to predict) and the evaluation stages score the predictions. See plan.ts.
-//
-// All phases' stages form one flat list of slots, run by the stage loop (stage-loop.ts),
-// which keeps the snapshots that let a controller re-run a stage or go back across phases.
+// A run is a flat list of stage slots (feature then training, or feature then
+// inference). Before each slot the engine keeps a snapshot of the run state (input
+// table, side tables, model, fitted states); tables are immutable, so a snapshot is a
+// handful of references. That is what lets a controller re-run a stage from its cached
+// input or go back to an earlier stage.
 import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import { Table } from '../table/table';
-import { readTableAndHash, writeTable } from '../table/io';
+import { readTableAndHash } from '../table/io';
 import type { StageDef } from '../stages/types';
-import type { Json, Mode, ModelArtifact, StageRef } from '../vocabulary';
+import type { ErrorInfo, Json, Mode, ModelArtifact, Section, StageRef } from '../vocabulary';
 import { builtinStages } from '../stages/registry';
 import { loadUserStage } from '../stages/user';
 import type { PipelineSpec, StageSpec } from '../spec/types';
-import { planStages, runStages, type PlannedStage } from './plan';
-import { assignFolds, drawHeldOut, markedHeldOut, type HeldOutRows } from './holdout';
-import { markInput, rejectsTable } from './serving-rows';
+import { runStages } from '../spec/stop-after';
+import { runWithRetryEager, attemptsOf, isThenable, type AttemptRecord, type RetryResult } from '../retry';
 import { Monitor } from '../monitor';
 import type { RunRecord } from '../monitor';
 import { Store } from '../store';
 import { CancelledError, errorMessage } from '../errors';
 import type { EngineEvent } from './events';
-import type { Controller } from './controller';
-import type { RunState } from './context';
-import { errorInfo, StageLoop, type PhaseEntry, type Slot } from './stage-loop';
-
-export { StageFailure } from './stage-loop';
+import { StageInterrupt, type AfterStagePoint, type Controller, type Directive, type PointBase } from './controller';
+import { makeContext, type ContextDeps, type RunState } from './context';
+import { checkOutput } from './data-checks';
 
 export interface RunOptions {
   mode?: Mode;
@@ -70,12 +62,29 @@ export interface RunResult {
   error?: Error;
 }
 
-/** Which rows each part of a train run gets, decided before anything is fitted. */
-interface Split {
-  training: Table;
-  heldOut?: Table;
-  /** Fold (0-based) of each training row, with k-fold cross-validation. */
-  folds?: Int32Array;
+interface Slot {
+  spec: StageSpec;
+  def: StageDef;
+  ref: StageRef;
+  /** A private copy of the `with:` values a controller may edit. */
+  params: Record<string, unknown>;
+}
+
+/**
+ * The run state before a stage, minus its input table. Stages rarely change it, so
+ * consecutive stages share one object: a snapshot per stage is then two array slots.
+ */
+interface SavedState {
+  tables: Map<string, Table>;
+  model: RunState['model'];
+  states: Record<string, Json>;
+  metrics: Record<string, number>;
+}
+
+/** What the engine keeps to go back to any stage that started: inputs[i] and saved[i]. */
+interface Snapshots {
+  inputs: Table[];
+  saved: SavedState[];
 }
 
 export function newRunId(): string {
@@ -103,339 +112,508 @@ export async function resolveStages(specs: StageSpec[]): Promise<StageDef[]> {
 }
 
 export async function runPipeline(spec: PipelineSpec, opts: RunOptions = {}): Promise<RunResult> {
-  return new Run(spec, opts).run();
-}
-
-/** One run of a pipeline: its wiring (events, clock, cancellation), its phases, its stage loop. */
-class Run {
-  readonly mode: Mode;
-  readonly runId: string;
-  readonly store: Store | undefined;
-  readonly monitor: Monitor;
-  readonly listener: RunOptions['onEvent'];
-  readonly state: RunState;
-  /** The run's own signal, aborted with a CancelledError whatever reason the caller's had. */
-  private readonly runAbort = new AbortController();
-  private readonly signal: AbortSignal;
-  private readonly start = Date.now();
-  private readonly perf0 = performance.now();
-  private readonly loop: StageLoop;
-
-  private output = new Table([], 0);
-  private version: number | undefined;
-  private status: RunResult['status'] = 'ok';
-  private failure: Error | undefined;
-  private dataHash = '';
-  /** The stages a train run saves in the version's config (each once). */
-  private configSlots: Slot[] = [];
-  /** Per evaluation metric, its value in each fold (index fold - 1). */
-  private readonly foldScores = new Map<string, number[]>();
-
-  constructor(
-    readonly spec: PipelineSpec,
-    readonly opts: RunOptions,
-  ) {
-    this.mode = opts.mode ?? 'train';
-    this.runId = opts.runId ?? newRunId();
-    this.store = opts.store === false ? undefined : (opts.store ?? new Store(spec.store));
-    this.monitor = opts.monitor ?? new Monitor();
-    this.listener = opts.onEvent;
-    this.signal = this.runAbort.signal;
-    if (opts.signal?.aborted) this.onCallerAbort();
-    else opts.signal?.addEventListener('abort', this.onCallerAbort, { once: true });
-    this.state = { runId: this.runId, mode: this.mode, model: undefined, tables: new Map(), states: {}, metrics: {}, reports: {} };
-    this.loop = new StageLoop({
-      runId: this.runId,
-      spec,
-      state: this.state,
-      monitor: this.monitor,
-      listener: this.listener,
-      emit: this.emit,
-      clock: this.clock,
-      epochAt: (perfNow) => this.epochAt(perfNow),
-      signal: this.signal,
-      opts: { controller: opts.controller, dataChecks: opts.dataChecks, stopAfter: opts.stopAfter },
-    });
-  }
-
-  private readonly onCallerAbort = (): void => this.runAbort.abort(new CancelledError());
-
-  private readonly emit = (e: EngineEvent): void => {
-    this.monitor.handle(e);
-    if (e.type === 'metric' && e.ref.phase === 'evaluate' && e.ref.fold !== undefined) this.noteFoldScore(e.ref.fold, e.name, e.value);
-    this.listener?.(e);
+  const mode: Mode = opts.mode ?? 'train';
+  const runId = opts.runId ?? newRunId();
+  const store = opts.store === false ? undefined : (opts.store ?? new Store(spec.store));
+  const monitor = opts.monitor ?? new Monitor();
+  const listener = opts.onEvent;
+  const emit = (e: EngineEvent): void => {
+    monitor.handle(e);
+    listener?.(e);
   };
-
+  // The run's own signal, aborted with a CancelledError whatever reason the caller's had:
+  // stages see it directly as ctx.signal (no per-attempt signal without a timeout).
+  const runAbort = new AbortController();
+  const signal = runAbort.signal;
+  const onCallerAbort = (): void => runAbort.abort(new CancelledError());
+  if (opts.signal?.aborted) onCallerAbort();
+  else opts.signal?.addEventListener('abort', onCallerAbort, { once: true });
+  // Checked before every stage: a plain flag, cheaper than the AbortSignal getter.
+  let cancelled = signal.aborted;
+  if (!cancelled) signal.addEventListener('abort', () => (cancelled = true), { once: true });
+  const start = Date.now();
   // Event times come from the monotonic clock the stage durations are measured with, as
   // epoch ms anchored at the run's start: one clock read per stage boundary instead of a
   // Date.now() per event, and every event of the run on one clock, so times never go back.
-  private epochAt(perfNow: number): number {
-    return Math.round(this.start + (perfNow - this.perf0));
-  }
+  const perf0 = performance.now();
+  const epochAt = (perfNow: number): number => Math.round(start + (perfNow - perf0));
+  const clock = (): number => epochAt(performance.now());
 
-  private readonly clock = (): number => this.epochAt(performance.now());
+  const state: RunState = { runId, mode, model: undefined, tables: new Map(), states: {}, metrics: {}, reports: {} };
+  const specs = runStages(spec, mode);
+  const refs: StageRef[] = specs.map((s, index) => ({
+    stage: s.name,
+    uses: s.uses,
+    section: s.section,
+    index,
+    line: s.nameRange.start.line,
+    ...(s.file !== undefined && s.file !== spec.file ? { file: s.file } : {}),
+  }));
 
-  // ------------------------------------------------------------------ the phases
-
-  async run(): Promise<RunResult> {
-    const slots = this.slotsOf(planStages(this.spec, this.mode));
-    this.emit({ type: 'run-start', runId: this.runId, pipeline: this.spec.name, file: this.spec.file, mode: this.mode, time: this.start, stages: slots.map((s) => s.ref) });
-    try {
-      if (this.mode === 'inference') await this.infer(slots);
-      else await this.train(slots);
-    } catch (e) {
-      const err = e instanceof Error ? e : new Error(String(e));
-      this.status = err instanceof CancelledError || this.signal.aborted ? 'cancelled' : 'failed';
-      this.failure = err;
-    }
-    return this.finish();
-  }
-
-  /** load → split → fit (per fold, then on all training rows) → evaluate → save. */
-  private async train(slots: Slot[]): Promise<void> {
-    await this.resolve(slots);
-    const { table, test } = await this.load();
-    this.bindInputs(slots, this.split(table, test));
-    this.output = await this.loop.run(slots);
-    this.summariseFolds();
-    if (this.store && !this.opts.stopAfter) await this.save();
-  }
-
-  /** load version → load data → serve (feature replay, inference stages) → rejects file. */
-  private async infer(slots: Slot[]): Promise<void> {
-    await this.loadVersion();
-    await this.resolve(slots);
-    this.checkVersionStates(slots);
-    const { table } = await this.load();
-    const served = markInput(table);
-    for (const s of slots) if (s.first) s.entry.input = () => served;
-    this.output = await this.loop.run(slots);
-    await this.writeRejects(served);
-  }
-
-  /** Reads the run's data: the train (or inference) table, and in a train run the `data.test` file. */
-  private async load(): Promise<{ table: Table; test?: Table }> {
-    const spec = this.spec;
-    const dataFile = this.opts.data ? path.resolve(this.opts.data) : this.mode === 'inference' ? (spec.data.inference ?? spec.data.train) : spec.data.train;
-    let table = new Table([], 0);
-    if (dataFile) ({ table, sha256: this.dataHash } = await readTableAndHash(dataFile));
-    if (this.mode !== 'train' || spec.data.test === undefined) return { table };
-    const read = await readTableAndHash(spec.data.test);
-    this.dataHash = `${this.dataHash}+${read.sha256}`;
-    const absent = table.names.filter((n) => !read.table.has(n));
-    if (absent.length) {
-      throw new Error(`data.test (${spec.data.test}) lacks column(s) ${absent.map((n) => `'${n}'`).join(', ')} of the training data: held-out rows must have the same columns`);
-    }
-    return { table, test: read.table.select(table.names) };
-  }
-
-  /** Separates the held-out rows (and assigns folds) before anything is fitted. */
-  private split(table: Table, test: Table | undefined): Split {
-    const split = this.spec.split;
-    const note = (message: string): void => this.emit({ type: 'log', runId: this.runId, time: this.clock(), message });
-    let rows: HeldOutRows | undefined;
-    let training = table;
-    let heldOut = test;
-    if (split?.column !== undefined) rows = markedHeldOut(table, split.column);
-    else if (split?.test !== undefined) rows = drawHeldOut(table, { test: split.test, seed: split.seed, stratify: split.stratify, shuffle: split.shuffle });
-    if (rows) {
-      for (const w of rows.warnings) this.emit({ type: 'warning', runId: this.runId, time: this.clock(), message: w.message, code: w.code });
-      const drop = split?.column !== undefined ? [split.column] : [];
-      training = table.take(rows.train).drop(drop);
-      heldOut = table.take(rows.test).drop(drop);
-      const how = split!.column !== undefined ? `marked by column '${split!.column}'` : `test=${split!.test}, seed ${split!.seed}${split!.stratify ? `, stratified by '${split!.stratify}'` : ''}`;
-      note(`split: ${training.rowCount} training rows, ${heldOut.rowCount} held-out rows (${how})`);
-    } else if (heldOut) {
-      note(`split: ${training.rowCount} training rows, ${heldOut.rowCount} held-out rows (data.test)`);
-    }
-    let folds: Int32Array | undefined;
-    if (split?.folds !== undefined) {
-      folds = assignFolds(training, split.folds, { seed: split.seed, stratify: split.stratify, shuffle: split.shuffle });
-      note(`split: ${split.folds}-fold cross-validation on the ${training.rowCount} training rows`);
-    }
-    return { training, heldOut, folds };
-  }
-
-  /** Tells each phase where its rows come from. */
-  private bindInputs(slots: Slot[], split: Split): void {
-    const once = (make: () => Table): (() => Table) => {
-      let t: Table | undefined;
-      return () => (t ??= make());
-    };
-    for (const s of slots) {
-      if (!s.first) continue;
-      const { phase, fold } = s.entry;
-      const inFold = (keep: boolean) => () => {
-        const rows: number[] = [];
-        split.folds!.forEach((f, i) => (f === fold! - 1) === keep && rows.push(i));
-        return split.training.take(rows);
-      };
-      if (phase === 'fit') s.entry.input = fold === undefined ? () => split.training : once(inFold(false));
-      else if (fold !== undefined) s.entry.input = once(() => markInput(inFold(true)()));
-      else if (split.heldOut) {
-        const heldOut = split.heldOut;
-        s.entry.input = once(() => markInput(heldOut));
+  // The stage running now. The retry callbacks below are made once per run and read it:
+  // stages run one at a time, and a stage's attempt loop ends before the next stage starts.
+  let running!: Slot;
+  let runningInput: Table = new Table([], 0);
+  /** Duration and attempts of the stage that last ended, for the after-stage point. */
+  const lastStage = { durationMs: 0, attempts: 0 };
+  const contextDeps: ContextDeps = {
+    state,
+    pipelineParams: spec.params,
+    baseDir: path.dirname(spec.file),
+    seed: typeof spec.params.seed === 'number' ? spec.params.seed : 0,
+    target: spec.target,
+    emit,
+    now: clock,
+    controller: opts.controller,
+    point: (stage, input, kind) => point(stage, input, kind),
+  };
+  const attempt = (n: number, attemptSignal: AbortSignal): Table | Promise<Table> =>
+    execute(running.def, running.spec, runningInput, makeContext(contextDeps, running, runningInput, n, attemptSignal));
+  const retryOptions = {
+    signal,
+    now: clock,
+    passThrough: (e: unknown) => e instanceof StageInterrupt,
+    beforeRetry: async (record: AttemptRecord, error: Error) => {
+      const d = await opts.controller?.retryAttempt?.(
+        Object.assign(point(running, runningInput, 'retry'), { error, attempt: record.attempt, delayMs: record.delayMs ?? 0 }),
+      );
+      if (d && d.action !== 'continue') throw new StageInterrupt(d);
+    },
+    // Event times are the attempt record's own clock readings: no extra Date.now() calls.
+    onAttemptStart: (n: number, time: number) => {
+      const ref = running.ref;
+      monitor.attemptStart(runId, ref, n, time);
+      if (listener) listener({ type: 'attempt-start', runId, ref, attempt: n, time });
+    },
+    onAttemptEnd: (a: AttemptRecord) => {
+      const ref = running.ref;
+      const time = a.start + a.durationMs;
+      monitor.attemptEnd(runId, ref, a.attempt, time, a.durationMs, a.ok, a.error, a.delayMs);
+      if (listener) {
+        listener({ type: 'attempt-end', runId, ref, attempt: a.attempt, time, durationMs: a.durationMs, ok: a.ok, error: a.error, retryInMs: a.delayMs });
       }
+    },
+  };
+
+  emit({ type: 'run-start', runId, pipeline: spec.name, file: spec.file, mode, time: start, stages: refs });
+
+  let output = new Table([], 0);
+  let version: number | undefined;
+  let status: RunResult['status'] = 'ok';
+  let failure: Error | undefined;
+  let dataHash = '';
+
+  try {
+    // Inference replays the saved state: load it before touching any data.
+    if (mode === 'inference') {
+      if (!store) throw new Error('inference needs a store to load a version from');
+      const loaded = await store.loadVersion(spec.name, opts.version ?? 'latest');
+      version = loaded.manifest.version;
+      state.model = (loaded.model ?? undefined) as RunState['model'];
+      state.states = { ...((loaded.state ?? {}) as Record<string, Json>) };
     }
-  }
 
-  /** Saves the version: fitted state, model, resolved config, metrics. */
-  private async save(): Promise<void> {
-    const state = this.state;
-    const saved = await this.store!.saveVersion(this.spec.name, {
-      artifacts: {
-        state: state.states,
-        config: versionConfig(this.spec, this.configSlots),
-        model: (state.model ?? null) as Json,
-        metrics: { ...state.metrics, ...state.reports } as Json,
-      },
-      lineage: { pipelineFileHash: this.spec.fileHash, dataHash: this.dataHash, params: this.spec.params as Json, runId: this.runId },
-    });
-    this.version = saved.version;
-  }
-
-  /** Inference replays a saved version: its fitted states and model, loaded before any data. */
-  private async loadVersion(): Promise<void> {
-    if (!this.store) throw new Error('inference needs a store to load a version from');
-    const loaded = await this.store.loadVersion(this.spec.name, this.opts.version ?? 'latest');
-    this.version = loaded.manifest.version;
-    this.state.model = (loaded.model ?? undefined) as RunState['model'];
-    this.state.states = { ...((loaded.state ?? {}) as Record<string, Json>) };
-  }
-
-  private checkVersionStates(slots: Slot[]): void {
-    for (const s of slots) {
-      if (s.def.kind === 'fitted' && !Object.hasOwn(this.state.states, s.spec.name)) {
-        throw new Error(
-          `version ${this.version} has no fitted state for feature stage '${s.spec.name}': ` +
-            `the feature section changed since it was trained; train a new version`,
-        );
-      }
-    }
-  }
-
-  /** With `rejects: { policy: reject }`, an inference run writes the rows it set aside (even none, so no stale file remains). */
-  private async writeRejects(served: Table): Promise<void> {
-    const rejects = this.spec.rejects;
-    if (rejects.policy !== 'reject' || !rejects.file || this.status !== 'ok') return;
-    const rejected = new Map<number, string>();
-    for (const m of this.loop.rejected.values()) for (const [r, why] of m) rejected.set(r, why);
-    await writeTable(rejectsTable(served, rejected), rejects.file);
-  }
-
-  /** Per-fold evaluation metrics → `cv.<metric>.mean` and `cv.<metric>.std` (population std, as numpy's). */
-  private summariseFolds(): void {
-    for (const [name, values] of this.foldScores) {
-      const v = values.filter((x) => x !== undefined && Number.isFinite(x));
-      if (v.length === 0) continue;
-      const mean = v.reduce((a, b) => a + b, 0) / v.length;
-      const std = Math.sqrt(v.reduce((a, b) => a + (b - mean) ** 2, 0) / v.length);
-      this.state.metrics[`cv.${name}.mean`] = mean;
-      this.state.metrics[`cv.${name}.std`] = std;
-    }
-  }
-
-  private noteFoldScore(fold: number, name: string, value: number): void {
-    const prefix = `cv.fold${fold}.`;
-    const plain = name.startsWith(prefix) ? name.slice(prefix.length) : name;
-    let values = this.foldScores.get(plain);
-    if (!values) this.foldScores.set(plain, (values = []));
-    values[fold - 1] = value;
-  }
-
-  private async finish(): Promise<RunResult> {
-    this.opts.signal?.removeEventListener('abort', this.onCallerAbort);
-    const end = this.clock();
-    const rejected = [...this.loop.rejected.values()].reduce((n, m) => n + m.size, 0);
-    if (rejected > 0 || (this.spec.rejects.policy === 'reject' && this.mode === 'inference' && this.status === 'ok')) {
-      this.emit({ type: 'rejects', runId: this.runId, time: end, rows: rejected, file: this.mode === 'inference' ? this.spec.rejects.file : undefined });
-    }
-    this.emit({
-      type: 'run-end',
-      runId: this.runId,
-      time: end,
-      durationMs: end - this.start,
-      status: this.status,
-      error: this.failure ? errorInfo(this.failure) : undefined,
-      version: this.version,
-    });
-    // The run is over, so the live record will not change again: no copy needed.
-    const record = this.monitor.record;
-    if (this.store) {
-      try {
-        await this.store.saveRun(this.spec.name, record as unknown as { runId: string } & Record<string, unknown>);
-      } catch (e) {
-        // A run that worked must not be reported as failed because its record could not be
-        // written; say so on the event stream instead.
-        this.emit({ type: 'warning', runId: this.runId, time: this.clock(), message: `could not save the run record: ${errorMessage(e)}`, code: 'store' });
-      }
-    }
-    const state = this.state;
-    return {
-      runId: this.runId,
-      status: this.status,
-      output: this.output,
-      record,
-      version: this.version,
-      metrics: state.metrics,
-      reports: state.reports,
-      model: state.model,
-      states: state.states,
-      error: this.failure,
-    };
-  }
-
-  // ------------------------------------------------------------------ slots
-
-  /** One slot per stage execution, every phase in order (plan.ts planStages); refs carry phase and fold. */
-  private slotsOf(planned: PlannedStage[]): Slot[] {
-    const slots: Slot[] = [];
-    const params = new Map<StageSpec, Record<string, unknown>>();
-    const seen = new Set<StageSpec>();
-    const spec = this.spec;
-    let entry: PhaseEntry | undefined;
-    for (const p of planned) {
-      const s = p.spec;
-      if (p.first || !entry) entry = { phase: p.phase, fold: p.fold, input: () => new Table([], 0), fresh: p.phase === 'fit' };
-      let own = params.get(s);
-      if (!own) params.set(s, (own = { ...s.with }));
-      const ref: StageRef = {
-        stage: s.name,
-        uses: s.uses,
-        section: s.section,
-        index: slots.length,
-        line: s.nameRange.start.line,
-        ...(s.file !== undefined && s.file !== spec.file ? { file: s.file } : {}),
-        phase: p.phase,
-        ...(p.fold !== undefined ? { fold: p.fold, folds: p.folds } : {}),
-      };
-      const metricPrefix = p.fold !== undefined ? `cv.fold${p.fold}.` : undefined;
-      const slot: Slot = { spec: s, def: undefined as unknown as StageDef, ref, params: own, entry, first: p.first, predicts: p.predicts, metricPrefix };
-      slots.push(slot);
-      if (!seen.has(s)) (seen.add(s), this.configSlots.push(slot));
-    }
-    return slots;
-  }
-
-  /** Each slot's stage definition: a built-in by name or a user module by path. */
-  private async resolve(slots: Slot[]): Promise<void> {
-    const specs = runStages(this.spec, this.mode);
     const defs = await resolveStages(specs);
-    const byspec = new Map(specs.map((s, i) => [s, defs[i]]));
-    for (const s of slots) s.def = byspec.get(s.spec)!;
+    if (mode === 'inference') {
+      specs.forEach((f, i) => {
+        if (defs[i].kind === 'fitted' && !Object.hasOwn(state.states, f.name)) {
+          throw new Error(
+            `version ${version} has no fitted state for feature stage '${f.name}': ` +
+              `the feature section changed since it was trained; train a new version`,
+          );
+        }
+      });
+    }
+    const slots: Slot[] = specs.map((s, i) => ({ spec: s, def: defs[i], ref: refs[i], params: { ...s.with } }));
+
+    const dataFile = opts.data ? path.resolve(opts.data) : mode === 'inference' ? (spec.data.inference ?? spec.data.train) : spec.data.train;
+    if (dataFile) {
+      ({ table: output, sha256: dataHash } = await readTableAndHash(dataFile));
+    }
+
+    output = await runSlots(slots, output);
+
+    if (mode === 'train' && store && status === 'ok' && !opts.stopAfter) {
+      const saved = await store.saveVersion(spec.name, {
+        artifacts: {
+          state: state.states,
+          config: versionConfig(spec, slots),
+          model: (state.model ?? null) as Json,
+          metrics: { ...state.metrics, ...state.reports } as Json,
+        },
+        lineage: { pipelineFileHash: spec.fileHash, dataHash, params: spec.params as Json, runId },
+      });
+      version = saved.version;
+    }
+  } catch (e) {
+    const err = e instanceof Error ? e : new Error(String(e));
+    if (status === 'ok') status = err instanceof CancelledError || signal.aborted ? 'cancelled' : 'failed';
+    failure = err;
+  }
+
+  opts.signal?.removeEventListener('abort', onCallerAbort);
+  const end = clock();
+  emit({
+    type: 'run-end',
+    runId,
+    time: end,
+    durationMs: end - start,
+    status,
+    error: failure ? errorInfo(failure) : undefined,
+    version,
+  });
+  // The run is over, so the live record will not change again: no copy needed.
+  const record = monitor.record;
+  if (store) {
+    try {
+      await store.saveRun(spec.name, record as unknown as { runId: string } & Record<string, unknown>);
+    } catch (e) {
+      // A run that worked must not be reported as failed because its record could not be
+      // written; say so on the event stream instead.
+      emit({ type: 'warning', runId, time: clock(), message: `could not save the run record: ${errorMessage(e)}`, code: 'store' });
+    }
+  }
+  return {
+    runId,
+    status,
+    output,
+    record,
+    version,
+    metrics: state.metrics,
+    reports: state.reports,
+    model: state.model,
+    states: state.states,
+    error: failure,
+  };
+
+  async function runSlots(slots: Slot[], first: Table): Promise<Table> {
+    const snapshots: Snapshots = { inputs: [], saved: [] };
+    let metricsCopy: Record<string, number> | undefined;
+    let saved: SavedState | undefined;
+    let input = first;
+    let current: Section | undefined;
+    let i = 0;
+    while (i < slots.length) {
+      if (cancelled) throw new CancelledError();
+      const slot = slots[i];
+      if (slot.spec.section !== current) {
+        if (current) emit({ type: 'section-end', runId, section: current, time: clock() });
+        current = slot.spec.section;
+        emit({ type: 'section-start', runId, section: current, time: clock() });
+      }
+      if (state.metricsChanged || metricsCopy === undefined) {
+        metricsCopy = { ...state.metrics };
+        state.metricsChanged = false;
+      }
+      if (
+        saved === undefined ||
+        saved.tables !== state.tables ||
+        saved.model !== state.model ||
+        saved.states !== state.states ||
+        saved.metrics !== metricsCopy
+      ) {
+        saved = { tables: state.tables, model: state.model, states: state.states, metrics: metricsCopy };
+      }
+      snapshots.inputs[i] = input;
+      snapshots.saved[i] = saved;
+
+      const hooks = opts.controller;
+      // Hooks are awaited only when they return a promise: a synchronous answer (the usual
+      // "go on") then costs no microtask turn.
+      let before = hooks?.beforeStage ? hooks.beforeStage(point(slot, input, 'before-stage')) : undefined;
+      if (isThenable(before)) before = await before;
+      const jump = target(before, i);
+      if (jump !== undefined) {
+        ({ input, i } = restore(snapshots, jump));
+        current = undefined;
+        continue;
+      }
+
+      let out: Table;
+      try {
+        // A synchronous stage comes back as a table: no promise, no microtask turn.
+        const ran = runStage(slot, input);
+        out = isThenable(ran) ? await ran : ran;
+      } catch (e) {
+        if (e instanceof StageInterrupt) {
+          // The controller abandoned the running stage (restart it, go back, stop).
+          const back = target(e.directive, i);
+          if (back !== undefined) {
+            ({ input, i } = restore(snapshots, back));
+            current = undefined;
+            continue;
+          }
+        }
+        const err = e instanceof Error ? e : new Error(String(e));
+        const failed = await opts.controller?.stageFailed?.(
+          Object.assign(point(slot, input, 'stage-failed'), { error: err, attempts: attemptsOf(err)?.length ?? 1 }),
+        );
+        const back = target(failed, i);
+        if (back !== undefined) {
+          ({ input, i } = restore(snapshots, back));
+          current = undefined;
+          continue;
+        }
+        throw err;
+      }
+
+      let after: Directive | void = undefined;
+      if (hooks?.afterStage) {
+        const r = hooks.afterStage(afterPoint(slot, input, out));
+        after = isThenable(r) ? await r : r;
+      }
+      const again = target(after, i);
+      if (again !== undefined) {
+        ({ input, i } = restore(snapshots, again));
+        current = undefined;
+        continue;
+      }
+      input = out;
+      i++;
+      if (opts.stopAfter && slot.spec.name === opts.stopAfter) break;
+    }
+    if (current) emit({ type: 'section-end', runId, section: current, time: clock() });
+    return input;
+  }
+
+  /** Where a directive sends the run: a slot index, or undefined to go on. */
+  function target(d: Directive | void, i: number): number | undefined {
+    if (!d || d.action === 'continue') return undefined;
+    if (d.action === 'stop') throw new CancelledError('stopped by the controller');
+    if (d.action === 'rerun') return i;
+    if (!Number.isInteger(d.index) || d.index < 0 || d.index > i) {
+      throw new Error(`cannot go back to stage index ${d.index}: only stages 0..${i} have snapshots`);
+    }
+    return d.index;
+  }
+
+  function restore(snapshots: Snapshots, j: number): { input: Table; i: number } {
+    const s = snapshots.saved[j];
+    const input = snapshots.inputs[j];
+    state.tables = s.tables;
+    state.model = s.model;
+    state.states = s.states;
+    state.metrics = { ...s.metrics };
+    state.metricsChanged = true;
+    snapshots.inputs.length = j;
+    snapshots.saved.length = j;
+    return { input, i: j };
+  }
+
+  // One literal too: adding output, durationMs and attempts to a point afterwards would
+  // give every stage's point an out-of-object property store.
+  function afterPoint(slot: Slot, input: Table, output: Table): AfterStagePoint {
+    return {
+      kind: 'after-stage',
+      runId,
+      ref: slot.ref,
+      input,
+      params: slot.params,
+      states: state.states,
+      model: state.model,
+      tables: state.tables,
+      metrics: state.metrics,
+      output,
+      durationMs: lastStage.durationMs,
+      attempts: lastStage.attempts,
+    };
+  }
+
+  // Built as one literal of a fixed shape (no spreads): it is made for every hook call.
+  function point<K extends string | undefined = undefined>(slot: Pick<Slot, 'ref' | 'params'>, input: Table, kind?: K): PointBase & { kind: K } {
+    return {
+      kind: kind as K,
+      runId,
+      ref: slot.ref,
+      input,
+      params: slot.params,
+      states: state.states,
+      model: state.model,
+      tables: state.tables,
+      metrics: state.metrics,
+    };
+  }
+
+  /**
+   * Runs one stage with its retry policy. The monitor is fed directly and event objects
+   * are built only for a listener. Synchronous all the way when the stage is: the output
+   * table comes back as is; otherwise a promise of it.
+   */
+  function runStage(slot: Slot, input: Table): Table | Promise<Table> {
+    const ref = slot.ref;
+    const p0 = performance.now();
+    const time = epochAt(p0);
+    const rowsIn = input.rowCount;
+    const bytesIn = input.byteSize;
+    monitor.stageStart(runId, ref, time, rowsIn, bytesIn);
+    if (listener) listener({ type: 'stage-start', runId, ref, time, rowsIn, bytesIn });
+    running = slot;
+    runningInput = input;
+    let ran: RetryResult<Table> | Promise<RetryResult<Table>>;
+    try {
+      ran = runWithRetryEager(attempt, slot.spec.retry, retryOptions, time);
+    } catch (e) {
+      throw stageFailed(ref, e, p0);
+    }
+    if (isThenable(ran)) return finishLater(slot, input, ran, p0);
+    try {
+      return finishStage(slot, input, ran, p0);
+    } catch (e) {
+      throw stageFailed(ref, e, p0);
+    }
+  }
+
+  async function finishLater(slot: Slot, input: Table, ran: Promise<RetryResult<Table>>, p0: number): Promise<Table> {
+    try {
+      return finishStage(slot, input, await ran, p0);
+    } catch (e) {
+      throw stageFailed(slot.ref, e, p0);
+    }
+  }
+
+  function finishStage(slot: Slot, input: Table, ran: RetryResult<Table>, p0: number): Table {
+    const ref = slot.ref;
+    const out = ran.value;
+    const attempts = ran.attempts.length;
+    if (opts.dataChecks !== false && out !== input) {
+      for (const w of checkOutput(input, out)) {
+        emit({ type: 'warning', runId, ref, time: clock(), message: w.message, code: w.code });
+      }
+    }
+    const p1 = performance.now();
+    const time = epochAt(p1);
+    const durationMs = p1 - p0;
+    const rowsIn = input.rowCount;
+    const rowsOut = out.rowCount;
+    const bytesIn = input.byteSize;
+    const bytesOut = out.byteSize;
+    monitor.stageEnd(runId, ref, time, durationMs, rowsIn, rowsOut, bytesIn, bytesOut, attempts);
+    if (listener) listener({ type: 'stage-end', runId, ref, time, durationMs, rowsIn, rowsOut, bytesIn, bytesOut, attempts });
+    lastStage.durationMs = durationMs;
+    lastStage.attempts = attempts;
+    return out;
+  }
+
+  /** Reports a stage that failed after its retries; returns what to throw. */
+  function stageFailed(ref: StageRef, e: unknown, p0: number): unknown {
+    // Abandoned by the controller: not a failure; the directive decides what runs next.
+    if (e instanceof StageInterrupt) return e;
+    const err = e instanceof Error ? e : new Error(String(e));
+    emit({
+      type: 'stage-error',
+      runId,
+      ref,
+      time: clock(),
+      durationMs: performance.now() - p0,
+      attempts: attemptsOf(err)?.length ?? 1,
+      error: errorInfo(err),
+    });
+    return new StageFailure(ref, err);
+  }
+
+  // Each kind answers synchronously when the stage function does, else with a promise.
+  function execute(def: StageDef, s: StageSpec, input: Table, ctx: ReturnType<typeof makeContext>): Table | Promise<Table> {
+    switch (def.kind) {
+      case 'transform':
+        return tableFrom(def.run(input, ctx), s);
+      case 'fitted': {
+        if (mode !== 'train') return tableFrom(def.transform(input, state.states[s.name], ctx), s);
+        const fitted = def.fit(input, ctx);
+        const transform = (f: Json): Table | Promise<Table> => {
+          assertJson(f, s);
+          state.states = { ...state.states, [s.name]: f }; // copy on write, see RunState
+          return tableFrom(def.transform(input, f, ctx), s);
+        };
+        return isThenable(fitted) ? Promise.resolve(fitted).then(transform) : transform(fitted);
+      }
+      case 'model': {
+        if (mode !== 'train') {
+          throw new Error(`model stage '${s.name}' can only run in train mode; inference uses the saved model`);
+        }
+        const trained = def.train(input, ctx);
+        const keep = (model: Awaited<typeof trained>): Table => {
+          if (!model || typeof model !== 'object' || typeof model.kind !== 'string') {
+            throw new Error(`stage '${s.name}' (${s.uses}) returned no model artifact`);
+          }
+          assertJson(model as unknown as Json, s);
+          state.model = model;
+          return input;
+        };
+        return isThenable(trained) ? Promise.resolve(trained).then(keep) : keep(trained);
+      }
+    }
   }
 }
 
+/** The stage's answer as a Table (or a promise of one), or a clear error. */
+function tableFrom(value: unknown, s: StageSpec): Table | Promise<Table> {
+  return isThenable(value) ? Promise.resolve(value).then((v) => checkTable(v, s)) : checkTable(value, s);
+}
+
+/** A stage failed after its retries: keeps the stage's name in the message and the cause. */
+export class StageFailure extends Error {
+  override readonly name = 'StageFailure';
+  constructor(
+    readonly ref: StageRef,
+    override readonly cause: Error,
+  ) {
+    super(`stage '${ref.stage}' (${ref.uses}, line ${ref.line}) failed: ${cause.message}`);
+    const attempts = attemptsOf(cause);
+    if (attempts) Object.defineProperty(this, 'attempts', { value: attempts, enumerable: false });
+  }
+}
+
+function checkTable(value: unknown, s: StageSpec): Table {
+  if (value instanceof Table) return value;
+  throw new Error(
+    `stage '${s.name}' (${s.uses}) returned ${value === null ? 'null' : typeof value}, expected a Table`,
+  );
+}
+
+/** States and models are saved as JSON; reject what would not survive the trip. */
+function assertJson(value: Json, s: StageSpec): void {
+  const bad = findNonJson(value, '');
+  if (bad !== undefined) {
+    throw new Error(`stage '${s.name}' returned state that is not plain JSON at ${bad || 'the top level'}`);
+  }
+}
+
+function findNonJson(v: unknown, at: string): string | undefined {
+  if (v === null || typeof v === 'string' || typeof v === 'boolean') return undefined;
+  if (typeof v === 'number') return Number.isFinite(v) ? undefined : `${at} (${v})`;
+  // Float64Arrays are saved by the store (as float64 when long, JSON arrays when short).
+  if (v instanceof Float64Array) {
+    for (let i = 0; i < v.length; i++) if (!Number.isFinite(v[i])) return `${at}[${i}] (${v[i]})`;
+    return undefined;
+  }
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) {
+      const r = findNonJson(v[i], `${at}[${i}]`);
+      if (r !== undefined) return r;
+    }
+    return undefined;
+  }
+  if (typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) {
+    for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+      const r = findNonJson(x, `${at}.${k}`);
+      if (r !== undefined) return r;
+    }
+    return undefined;
+  }
+  return `${at} (${typeof v === 'object' ? (v as object).constructor?.name : typeof v})`;
+}
+
 function versionConfig(spec: PipelineSpec, slots: Slot[]): Json {
-  const split = spec.split;
   return {
     pipeline: spec.name,
     file: path.basename(spec.file),
     target: spec.target ?? null,
     params: spec.params as Json,
-    ...(split ? { split: { test: split.test ?? null, column: split.column ?? null, seed: split.seed, stratify: split.stratify ?? null, shuffle: split.shuffle, folds: split.folds ?? null } } : {}),
-    ...(spec.data.test ? { test: path.basename(spec.data.test) } : {}),
     stages: slots.map((s) => ({ name: s.spec.name, uses: s.spec.uses, section: s.spec.section, with: s.params as Json })),
   };
 }
 
+function errorInfo(e: Error): ErrorInfo {
+  const cause = e instanceof StageFailure ? e.cause : e;
+  return { name: cause.name, message: e.message, stack: cause.stack };
+}

@@ -1,6 +1,6 @@
 // Statistics across runs: how often a pipeline fails, and per stage how long it takes
 // (mean / p50 / p95), how many rows it sees and how often it needs retries.
-import { attemptCount, bytesHandled, recordName, rowsHandled, type RunRecord } from './record';
+import { attemptCount, bytesHandled, rowsHandled, type RunRecord } from './record';
 
 export interface StageAggregate {
   stage: string;
@@ -67,9 +67,8 @@ export function aggregateRuns(records: readonly RunRecord[]): RunAggregate {
   const accs = new Map<string, Acc>();
   for (const run of newestFirst) {
     for (const s of [...run.stages].sort((a, b) => a.index - b.index)) {
-      const name = recordName(s);
-      let acc = accs.get(name);
-      if (!acc) accs.set(name, (acc = { durations: [], rows: [], bytes: [], failures: 0, retries: 0 }));
+      let acc = accs.get(s.stage);
+      if (!acc) accs.set(s.stage, (acc = { durations: [], rows: [], bytes: [], failures: 0, retries: 0 }));
       if (s.status !== 'ok' && s.status !== 'failed') continue; // finished executions only
       acc.durations.push(s.durationMs ?? 0);
       acc.rows.push(rowsHandled(s));

@@ -10,7 +10,7 @@ export type {
   LogRecord,
   RetrySummary,
 } from './record';
-export { rowsHandled, bytesHandled, recordName } from './record';
+export { rowsHandled, bytesHandled } from './record';
 export { Monitor, type MonitorOptions } from './monitor';
 export { aggregateRuns, percentile, type RunAggregate, type StageAggregate } from './aggregate';
 export { formatTrace, formatDuration, formatBytes, formatRows, formatValue, type TextOptions } from './trace';

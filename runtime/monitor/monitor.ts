@@ -111,9 +111,6 @@ export class Monitor {
       case 'step':
         this.stageOf(event.ref).steps++;
         break;
-      case 'rejects':
-        this.rec.rejects = { rows: event.rows, ...(event.file !== undefined ? { file: event.file } : {}) };
-        break;
       case 'run-end':
         this.endRun(event);
         break;
@@ -237,14 +234,12 @@ export class Monitor {
     // The engine sends a stage's events with one ref object, one after another.
     if (ref === this.lastRef) return this.lastStage!;
     const known = this.byIndex[ref.index];
-    // The record is keyed by name (and phase and fold: a feature stage runs in fit and again
-    // in evaluate, each with its own record); the index is only a shortcut to it.
-    if (known !== undefined && known.stage === ref.stage && known.phase === ref.phase && known.fold === ref.fold) return this.remember(ref, known);
-    const key = recordKey(ref);
-    let s = this.byName.get(key);
+    // The record is keyed by name; the index is only a shortcut to it.
+    if (known !== undefined && known.stage === ref.stage) return this.remember(ref, known);
+    let s = this.byName.get(ref.stage);
     if (!s) {
       s = pendingStage(ref);
-      this.byName.set(key, s);
+      this.byName.set(ref.stage, s);
       this.rec.stages.push(s);
     }
     const i = ref.index;
@@ -281,9 +276,4 @@ export class Monitor {
     delete s.durationMs;
     // Warnings stay counted: the messages remain in the run's warning list.
   }
-}
-
-/** A stage execution's record key: its name, plus phase and fold for all but a plain fit. */
-function recordKey(ref: StageRef): string {
-  return ref.fold === undefined && (ref.phase === undefined || ref.phase === 'fit' || ref.phase === 'serve') ? ref.stage : `${ref.stage}\u0000${ref.phase}\u0000${ref.fold ?? ''}`;
 }

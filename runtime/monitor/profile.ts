@@ -1,6 +1,6 @@
 // Where the time went: a per-stage table sorted by total time, for one run or across runs.
 import { mean, percentile, type RunAggregate } from './aggregate';
-import { attemptCount, bytesHandled, recordName, rowsHandled, type RunRecord } from './record';
+import { attemptCount, bytesHandled, rowsHandled, type RunRecord } from './record';
 import { formatDuration, formatRows, glyphsFor, paint, type TextOptions } from './trace';
 
 interface ProfileRow {
@@ -70,7 +70,7 @@ function fromRecord(rec: RunRecord): { title: string; rows: ProfileRow[]; runMs:
     const per = tries.length ? tries : [s.durationMs];
     const secs = s.durationMs / 1000;
     rows.push({
-      stage: recordName(s),
+      stage: s.stage,
       calls: attemptCount(s),
       totalMs: s.durationMs,
       meanMs: mean(per),

@@ -1,7 +1,7 @@
 // The run record: everything the monitor learned about one run, as plain JSON. It is
 // saved in the store beside the version and exported by `plumb metrics --json`, so the
 // shape is versioned (`format`) and holds nothing that JSON cannot carry.
-import { executionLabel, type ErrorInfo, type Mode, type Phase, type Section, type StageRef } from '../vocabulary';
+import type { ErrorInfo, Mode, Section, StageRef } from '../vocabulary';
 import type { AttemptRecord } from '../retry/types';
 
 export type RunStatus = 'running' | 'ok' | 'failed' | 'cancelled';
@@ -18,11 +18,6 @@ export interface StageRecord {
   section: Section;
   index: number;
   line: number;
-  /** Which execution of the stage this is: a feature stage has a `fit` and an `evaluate` record. */
-  phase?: Phase;
-  /** Its cross-validation fold, if any, and the number of folds. */
-  fold?: number;
-  folds?: number;
   status: StageStatus;
   /** Epoch ms of stage-start. */
   start?: number;
@@ -89,8 +84,6 @@ export interface RunRecord {
   /** The last `keepLogs` log lines, present only when the Monitor was asked to keep some. */
   logs?: LogRecord[];
   retry: RetrySummary;
-  /** Rows set aside by `rejects: { policy: reject }`, and the file they went to (inference runs). */
-  rejects?: { rows: number; file?: string };
 }
 
 export function emptyRunRecord(): RunRecord {
@@ -116,8 +109,6 @@ export function pendingStage(ref: StageRef): StageRecord {
     section: ref.section,
     index: ref.index,
     line: ref.line,
-    ...(ref.phase !== undefined ? { phase: ref.phase } : {}),
-    ...(ref.fold !== undefined ? { fold: ref.fold, folds: ref.folds } : {}),
     status: 'pending',
     rowsIn: 0,
     rowsOut: 0,
@@ -152,10 +143,4 @@ export function stageRan(s: StageRecord): boolean {
 /** Attempts a stage made: its records, or at least 1 once it ran. */
 export function attemptCount(s: StageRecord): number {
   return Math.max(s.attempts.length, stageRan(s) ? 1 : 0);
-}
-
-/** A stage record's name as listed: `scale`, or `scale (held-out replay)` for a repeat execution. */
-export function recordName(s: Pick<StageRecord, 'stage' | 'section' | 'phase' | 'fold' | 'folds'>): string {
-  const how = executionLabel(s);
-  return how ? `${s.stage} (${how})` : s.stage;
 }

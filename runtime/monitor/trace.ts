@@ -1,7 +1,7 @@
 // The execution trace as text: pipeline → sections → stages, each with its status,
 // duration, rows, attempts, warnings, last metric values and a timeline bar (a text
 // Gantt chart scaled to the run). Also the unit formatters the CLI and editor reuse.
-import { executionLabel, type Section } from '../vocabulary';
+import type { Section } from '../vocabulary';
 import { attemptCount, type RunRecord, type StageRecord } from './record';
 
 export interface TextOptions {
@@ -150,16 +150,12 @@ export function formatTrace(record: RunRecord, opts: TextOptions = {}): string {
     lines.push(`  retries: ${record.retry.totalRetries} over ${record.retry.stagesRetried} stage${record.retry.stagesRetried === 1 ? '' : 's'}`);
   }
 
-  // Group stages by section, sections in the order their first stage runs; a section run
-  // again (the held-out replay, each fold) is its own group, labelled with phase and fold.
-  const sections: { section: Section; label: string; stages: StageRecord[] }[] = [];
-  const folds = Math.max(0, ...stages.map((s) => s.fold ?? 0)) || undefined;
+  // Group stages by section, sections in the order their first stage runs.
+  const sections: { section: Section; stages: StageRecord[] }[] = [];
   for (const s of stages) {
     const last = sections[sections.length - 1];
-    const how = executionLabel({ section: s.section, phase: s.phase, fold: s.fold, folds });
-    const label = how ? `${s.section} · ${how}` : s.section;
-    if (last && last.label === label) last.stages.push(s);
-    else sections.push({ section: s.section, label, stages: [s] });
+    if (last && last.section === s.section) last.stages.push(s);
+    else sections.push({ section: s.section, stages: [s] });
   }
 
   // Column widths, so stage rows line up across sections.
@@ -175,7 +171,7 @@ export function formatTrace(record: RunRecord, opts: TextOptions = {}): string {
     const secPrefix = lastSection ? g.last : g.tee;
     const inner = lastSection ? '   ' : g.pipe;
     const secDur = sectionDuration(sec.stages);
-    lines.push(`${secPrefix}${paint(sec.label, 'bold', opts)}${secDur !== undefined ? `  ${formatDuration(secDur)}` : ''}`);
+    lines.push(`${secPrefix}${paint(sec.section, 'bold', opts)}${secDur !== undefined ? `  ${formatDuration(secDur)}` : ''}`);
     sec.stages.forEach((s, i) => {
       const lastStage = i === sec.stages.length - 1;
       const mark = stageMark(s, g);

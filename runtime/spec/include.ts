@@ -66,8 +66,6 @@ export interface IncludeResult {
   diagnostics: Diagnostic[];
   /** The sub file's hash (including its own includes), for the pipeline's lineage hash. */
   hash?: string;
-  /** The texts of the sub file and of the files it includes, by absolute path. */
-  texts?: Record<string, string>;
 }
 
 function chainText(files: string[], from: string): string {
@@ -125,7 +123,7 @@ export async function includeSubPipeline(req: IncludeRequest, analyze: Analyze):
     name: `${stage.name}/${s.name}`,
     parents: [stage, ...(s.parents ?? []).map((p) => ({ ...p, name: `${stage.name}/${p.name}` }))],
   }));
-  return { stages, problems: [], diagnostics: sub.diagnostics, hash: sub.spec.fileHash, texts: sub.spec.texts };
+  return { stages, problems: [], diagnostics: sub.diagnostics, hash: sub.spec.fileHash };
 }
 
 /** `shared/prep.pipeline.yaml:3:5: message`, with the path relative to the including file. */

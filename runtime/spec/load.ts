@@ -1,21 +1,23 @@
-// Entry points: load a pipeline file into a typed spec, or validate it. Both load user
-// stage modules in this process (loadUserStage) unless told otherwise; the editor, which
-// must not, validates through validate-file.ts.
+// Entry points: load a pipeline file into a typed spec, or validate it for an editor.
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { PipelineError, type Diagnostic } from '../errors';
-import { loadUserStage } from '../stages/user';
 import type { PipelineSpec } from './types';
-import { analyzePipeline as analyze, type Analysis, type ValidateOptions } from './validate';
-import { readPipelineText, validateFile, type LoadOptions } from './validate-file';
+import { analyzePipeline, type ValidateOptions } from './validate';
 
-export type { LoadOptions } from './validate-file';
-
-function withLoader<T extends ValidateOptions>(opts: T): T {
-  return opts.loadModule ? opts : { ...opts, loadModule: (modulePath: string) => loadUserStage(modulePath) };
+export interface LoadOptions extends ValidateOptions {
+  /** The file's text, when the caller already has it (an editor's unsaved buffer). */
+  text?: string;
 }
 
-/** Every check of a pipeline's text; user stage modules are loaded with loadUserStage by default. */
-export function analyzePipeline(file: string, text: string, opts: ValidateOptions = {}): Promise<Analysis> {
-  return analyze(file, text, withLoader(opts));
+async function readText(file: string, opts: LoadOptions): Promise<string | Diagnostic> {
+  if (opts.text !== undefined) return opts.text;
+  try {
+    return await readFile(file, 'utf8');
+  } catch (e) {
+    const why = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (e as Error).message;
+    return { file: path.resolve(file), message: `cannot read pipeline file: ${why}`, severity: 'error', code: 'unreadable' };
+  }
 }
 
 /**
@@ -23,14 +25,21 @@ export function analyzePipeline(file: string, text: string, opts: ValidateOption
  * diagnostic when there is at least one error; warnings alone do not stop it.
  */
 export async function loadPipeline(file: string, opts: LoadOptions = {}): Promise<PipelineSpec> {
-  const text = await readPipelineText(file, opts);
+  const text = await readText(file, opts);
   if (typeof text !== 'string') throw new PipelineError([text]);
-  const { diagnostics, spec } = await analyze(file, text, withLoader(opts));
+  const { diagnostics, spec } = await analyzePipeline(file, text, opts);
   if (!spec) throw new PipelineError(diagnostics);
   return spec;
 }
 
 /** Every problem in a pipeline file, sorted by position. Never throws. */
-export function validatePipeline(file: string, opts: LoadOptions = {}): Promise<Diagnostic[]> {
-  return validateFile(file, withLoader(opts));
+export async function validatePipeline(file: string, opts: LoadOptions = {}): Promise<Diagnostic[]> {
+  try {
+    const text = await readText(file, opts);
+    if (typeof text !== 'string') return [text];
+    return (await analyzePipeline(file, text, opts)).diagnostics;
+  } catch (e) {
+    // A bug in a check must not take the editor down with it; show it on the file instead.
+    return [{ file: path.resolve(file), message: `internal error while validating: ${e instanceof Error ? e.message : String(e)}`, severity: 'error', code: 'internal' }];
+  }
 }

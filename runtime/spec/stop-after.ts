@@ -1,14 +1,20 @@
 // Which stage "stop after NAME" means: `plumb run --stop-after` and the debugger's
 // `stopAfterStage` resolve the name here, so both accept the same names and refuse the same.
-import type { Mode } from '../vocabulary';
-import type { StageSpec } from './types';
+import { sectionsOf, type Mode } from '../vocabulary';
+import type { PipelineSpec, StageSpec } from './types';
 import { didYouMean } from './suggest';
 
 export interface StopAfterTarget {
-  /** Index of the stage in the run's distinct stage list (engine/plan.ts runStages). */
+  /** Index of the stage in the run's stage list (feature then training, or feature then inference). */
   index: number;
   /** Its full name, e.g. `prep/scale` for a stage inside the sub-pipeline stage `prep`. */
   stage: string;
+}
+
+/** The stages a run in `mode` goes through, in order. */
+export function runStages(spec: PipelineSpec, mode: Mode): StageSpec[] {
+  const sections = sectionsOf(mode);
+  return sections.flatMap((s) => spec[s]);
 }
 
 /**

@@ -65,51 +65,7 @@ export interface PipelineSpec {
   retry?: RetryPolicy;
   /** Store directory (absolute): `store:` in the file, else `.plumb` beside it. */
   store: string;
-  /** `split:` — how a train run chooses held-out rows (absent: none, or `data.test`). */
-  split?: SplitSpec;
-  /** `rejects:` — what happens to rows that cannot be scored (default: fail the batch). */
-  rejects: RejectsSpec;
   feature: StageSpec[];
   training: StageSpec[];
-  evaluation: StageSpec[];
   inference: StageSpec[];
-  /** Where each top-level key (`feature`, `split`, `data`, ...) is written in `file`. */
-  sections: Partial<Record<string, SectionRange>>;
-  /** The text of the pipeline file and of every sub-pipeline file it includes, by absolute path. */
-  texts: Record<string, string>;
-}
-
-/** A top-level key's place in the file: the key itself and its whole value. */
-export interface SectionRange {
-  key: SourceRange;
-  value?: SourceRange;
-}
-
-/**
- * `split:` after interpolation and checks. Exactly one way of choosing held-out test rows
- * (`test` fraction or `column`), or none (then `data.test`, or folds only); `folds` adds
- * k-fold cross-validation on the training rows.
- */
-export interface SplitSpec {
-  /** Fraction of the rows held out as test rows: ceil(rows × test). */
-  test?: number;
-  /** A column whose true/1/yes/test values mark held-out rows; dropped before fitting. */
-  column?: string;
-  /** Seed of the draw (default: `params.seed`, else 0). */
-  seed: number;
-  /** Column whose class proportions the draw keeps (`true` in the file = the target). */
-  stratify?: string;
-  /** false: the last rows are the test rows (and folds are consecutive blocks). Default true. */
-  shuffle: boolean;
-  /** k of k-fold cross-validation on the training rows (k ≥ 2). */
-  folds?: number;
-  range: SourceRange;
-}
-
-export interface RejectsSpec {
-  /** fail: an unscorable row fails the batch; reject: it goes to `file` with a `reason` column. */
-  policy: 'fail' | 'reject';
-  /** Absolute path of the rejects file (policy reject). */
-  file?: string;
-  range?: SourceRange;
 }

@@ -11,7 +11,7 @@ import { SECTIONS, type Mode, type Section } from '../vocabulary';
 import { parseRetryPolicy } from '../retry/policy';
 import { NO_RETRY, type RetryPolicy } from '../retry/types';
 import type { StageDef } from '../stages/types';
-import { isUserStageRef } from '../stages/user-ref';
+import { isUserStageRef, loadUserStage } from '../stages/user';
 import { checkParams, compileParamSchema, type ParamPath } from './check-with';
 import { interpolateString } from './interpolate';
 import { applyOverrides, parseOverrides } from './overrides';
@@ -20,7 +20,6 @@ import { compareRanges, nodeOffsets, nodeRange, offsetRange } from './positions'
 import { didYouMean } from './suggest';
 import type { PipelineSpec, StageParent, StageSpec } from './types';
 import { includeSubPipeline, isSubPipelineRef, MAX_INCLUDES, type IncludeFrame } from './include';
-import { checkHeldOut, checkRejects, checkSplit, placementProblem } from './split-checks';
 
 export interface ValidateOptions {
   /** `--set key=value` strings, or already-typed values by dotted key. */
@@ -38,17 +37,15 @@ export interface ValidateOptions {
    */
   loadModules?: boolean;
   /**
-   * Loads a user stage module when `loadModules` is on. This file never loads code itself,
-   * so the editor can check a pipeline's text without the stage loader: load.ts passes
-   * `loadUserStage` (in this process) unless the caller gives its own. The editor's inspect
-   * host passes its own, to report which module it is loading (so one that hangs or exits
-   * can be named) or to skip one known to.
+   * Loads a user stage module when `loadModules` is on (default: `loadUserStage`, in this
+   * process). The editor's inspect host passes its own, to report which module it is
+   * loading (so one that hangs or exits can be named) or to skip one known to.
    * `namedIn`: the pipeline files from the top-level one down to the one whose `uses:` names it.
    */
   loadModule?: (modulePath: string, namedIn: string[]) => Promise<StageDef>;
 }
 
-export const TOP_LEVEL_KEYS = ['pipeline', 'description', 'target', 'params', 'data', 'split', 'retry', 'store', 'rejects', ...SECTIONS] as const;
+export const TOP_LEVEL_KEYS = ['pipeline', 'description', 'target', 'params', 'data', 'retry', 'store', 'feature', 'training', 'inference'] as const;
 export const STAGE_KEYS = ['stage', 'uses', 'with', 'retry', 'description'] as const;
 export const PIPELINE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 export const STAGE_NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
@@ -61,7 +58,7 @@ export function defaultStages(): ReadonlyMap<string, StageDef> {
 
 type Where = unknown; // a yaml node, or a SourceRange
 
-export class Checker {
+class Checker {
   readonly diagnostics: Diagnostic[] = [];
   /** Diagnostics of included sub-pipeline files (their own file and positions). */
   readonly external: Diagnostic[] = [];
@@ -69,8 +66,6 @@ export class Checker {
   readonly includedHashes: string[] = [];
   /** Sub-pipeline includes this top-level file may still make, all levels together. */
   readonly includeBudget = { left: MAX_INCLUDES };
-  /** The texts of the sub-pipeline files included so far, by absolute path. */
-  readonly texts: Record<string, string> = {};
   constructor(
     readonly file: string,
     readonly text: string,
@@ -180,22 +175,22 @@ function compareEnds(a: SourceRange, b: SourceRange): number {
 /** Keys a plain JS object cannot hold as ordinary data (see Checker.resolve). */
 const RESERVED_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
-export function keyString(pair: Pair): string {
+function keyString(pair: Pair): string {
   const k = pair.key;
   if (isScalar(k)) return String(k.value);
   return isNode(k) ? JSON.stringify(k.toJSON()) : String(k);
 }
 
 /** The pair's value node when it has a position, else the key (for `with:` with nothing after it). */
-export function valueOrKey(pair: Pair): unknown {
+function valueOrKey(pair: Pair): unknown {
   return isNode(pair.value) && pair.value.range ? pair.value : pair.key;
 }
 
-export function isNullish(node: unknown): boolean {
+function isNullish(node: unknown): boolean {
   return node === null || node === undefined || (isScalar(node) && node.value === null);
 }
 
-export function kindOf(node: unknown): string {
+function kindOf(node: unknown): string {
   if (isMap(node)) return 'a map';
   if (isSeq(node)) return 'a list';
   if (isScalar(node)) {
@@ -223,7 +218,7 @@ function checkDuplicateKeys(c: Checker): void {
   });
 }
 
-export function pairsOf(map: YAMLMap): Map<string, Pair> {
+function pairsOf(map: YAMLMap): Map<string, Pair> {
   const out = new Map<string, Pair>();
   for (const pair of map.items) {
     const key = keyString(pair);
@@ -259,13 +254,9 @@ async function analyzeFile(file: string, text: string, opts: ValidateOptions, fr
     params: {},
     data: {},
     store: path.join(dir, '.plumb'),
-    rejects: { policy: 'fail' },
     feature: [],
     training: [],
-    evaluation: [],
     inference: [],
-    sections: {},
-    texts: { [absFile]: text },
   };
 
   if (isNullish(root)) {
@@ -280,7 +271,6 @@ async function analyzeFile(file: string, text: string, opts: ValidateOptions, fr
   // Included files change what runs, so they are part of the lineage hash; a pipeline
   // without sub-pipelines keeps the plain hash of its own text.
   if (c.includedHashes.length) spec.fileHash = createHash('sha256').update([spec.fileHash, ...c.includedHashes].join('\n')).digest('hex');
-  Object.assign(spec.texts, c.texts);
   const diagnostics = [...finish(parsed.diagnostics, c.diagnostics), ...c.external];
   return diagnostics.some((d) => d.severity === 'error') ? { diagnostics } : { diagnostics, spec };
 }
@@ -302,8 +292,6 @@ async function checkTopLevel(
 ): Promise<void> {
   const top = pairsOf(root);
   for (const [key, pair] of top) {
-    const keyRange = c.range(pair.key);
-    if (keyRange && !RESERVED_KEYS.has(key)) spec.sections[key] = { key: keyRange, value: isNode(pair.value) && pair.value.range ? c.range(pair.value) : undefined };
     if ((TOP_LEVEL_KEYS as readonly string[]).includes(key)) continue;
     const hint = didYouMean(key, TOP_LEVEL_KEYS) || ` (known keys: ${TOP_LEVEL_KEYS.join(', ')})`;
     c.error(pair.key, 'unknown-key', `unknown top-level key '${key}'${hint}`);
@@ -369,8 +357,6 @@ async function checkTopLevel(
     const store = stringField('store', params);
     if (store !== undefined) spec.store = path.resolve(dir, store);
     checkData(c, top.get('data'), spec, dir, params, opts);
-    spec.split = checkSplit(c, top.get('split'), spec, params);
-    spec.rejects = checkRejects(c, top.get('rejects'), dir, params);
   }
 
   let pipelineRetry: RetryPolicy | undefined = c.frame?.inheritedRetry;
@@ -395,7 +381,6 @@ async function checkTopLevel(
       spec[section].push(...found);
     }
   }
-  if (!c.frame) checkHeldOut(c, top, spec);
 }
 
 function checkData(
@@ -424,8 +409,7 @@ function checkData(
     }
     const abs = path.resolve(dir, v);
     spec.data[name] = abs;
-    // A train run reads its held-out file too.
-    const wanted = opts.mode === undefined || opts.mode === name || (opts.mode === 'train' && name === 'test');
+    const wanted = opts.mode === undefined || opts.mode === name;
     if ((opts.checkData ?? true) && wanted && !existsSync(abs)) {
       c.error(valueOrKey(entry), 'missing-data', `data file not found: ${abs} (data.${name})`);
     }
@@ -505,14 +489,11 @@ async function checkStage(
         if (!existsSync(modulePath)) c.error(usesPair.value, 'bad-user-stage', `${label}: user stage module not found: ${modulePath}`);
       } else {
         try {
-          if (!opts.loadModule) throw new Error('no stage module loader was given (load.ts passes loadUserStage)');
-          def = await opts.loadModule(modulePath, [...(c.frame?.chain ?? []), c.file]);
+          def = await (opts.loadModule ? opts.loadModule(modulePath, [...(c.frame?.chain ?? []), c.file]) : loadUserStage(modulePath));
         } catch (e) {
           c.error(usesPair.value, 'bad-user-stage', `${label}: ${e instanceof Error ? e.message : String(e)}`);
         }
       }
-    } else if (uses === 'train-test-split') {
-      // No longer a stage: placementProblem below says what to write instead.
     } else {
       def = stages.get(uses);
       if (!def) {
@@ -524,9 +505,6 @@ async function checkStage(
       }
     }
   }
-
-  const misplaced = uses === undefined ? undefined : placementProblem(section, uses, def, keys.get('with'), c.text);
-  if (misplaced && usesPair) c.error(usesPair.value, misplaced.code, `${label}: ${misplaced.message}`);
 
   // with: the stage's parameters
   const withPair = keys.get('with');
@@ -630,7 +608,6 @@ async function includeStages(
   );
   c.addExternal(result.diagnostics);
   for (const p of result.problems) c.error(parent.usesRange, p.code, p.message);
-  Object.assign(c.texts, result.texts);
   if (result.hash) c.includedHashes.push(result.hash);
   return result.stages;
 }

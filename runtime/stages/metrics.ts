@@ -7,7 +7,9 @@
 
 import type { Table } from '../table/table';
 import type { StageContext, StageDef } from './types';
-import { distinctLabels, labelCodes, numericTarget, resolveTarget, targetColumn, targetParam } from './model-data';
+import type { ModelArtifact } from '../vocabulary';
+import { addPredictionColumns, distinctLabels, labelCodes, numericTarget, resolveTarget, targetColumn, targetParam } from './model-data';
+import { predictWith } from './predict';
 
 // ---------------------------------------------------------------- pure metric functions
 
@@ -163,38 +165,27 @@ function sameLength(a: ArrayLike<unknown>, b: ArrayLike<unknown>): void {
 }
 
 // ---------------------------------------------------------------- stages
-//
-// Evaluation stages score the prediction columns the inference path added (`prediction`,
-// `proba=<class>`) against the target: they never predict by themselves, so the numbers
-// measure exactly what inference serves.
 
 export interface ClassificationMetricsParams {
   target?: string;
-  prediction?: string;
   average?: Average;
   positive?: string;
 }
 
-const predictionParam = {
-  type: 'string',
-  minLength: 1,
-  default: 'prediction',
-  description: "The predicted-label column to score (the predict stage's `column`).",
-} as const;
-
-/** The truth and prediction columns to score, with clear errors when they are not there. */
-function scoringInputs(type: string, input: Table, ctx: StageContext) {
-  if (input.rowCount === 0) throw new Error(`${type}: there are no held-out rows to score`);
-  const params = ctx.params as { target?: string; prediction?: string };
-  const target = resolveTarget(type, params.target, ctx.target, ctx.model?.target);
-  const name = params.prediction ?? 'prediction';
-  if (!input.has(name)) {
-    throw new Error(
-      `${type}: no '${name}' column to score (columns: ${input.names.join(', ') || 'none'}); ` +
-        `evaluation stages score the predictions of the inference path: put a predict stage in 'inference:'`,
-    );
+/** The model to evaluate and the table to evaluate it on (the test split when there is one). */
+function evaluationInputs(type: string, task: ModelArtifact['task'], input: Table, ctx: StageContext) {
+  const model = ctx.model;
+  if (!model) {
+    throw new Error(`${type} needs a model: put a model stage (e.g. ${task === 'classification' ? 'logistic-regression' : 'linear-regression'}) before it`);
   }
-  return { truth: targetColumn(type, input, target), predicted: input.column(name) };
+  if (model.task !== task) {
+    const other = task === 'classification' ? 'regression-metrics' : 'classification-metrics';
+    throw new Error(`${type}: the model (${model.kind}) does ${model.task}; use ${other} instead`);
+  }
+  const table = ctx.getTable('test') ?? input;
+  if (table.rowCount === 0) throw new Error(`${type}: the table to evaluate has no rows`);
+  const target = resolveTarget(type, ctx.params.target, ctx.target, model.target);
+  return { model, table, target };
 }
 
 const CLASSIFICATION = 'classification-metrics';
@@ -202,13 +193,12 @@ const CLASSIFICATION = 'classification-metrics';
 export const classificationMetrics: StageDef = {
   type: CLASSIFICATION,
   kind: 'transform',
-  summary: "Accuracy, precision, recall, F1, ROC AUC and confusion matrix of the 'prediction' (and 'proba=<class>') columns against the target.",
+  summary: 'Accuracy, precision, recall, F1, ROC AUC and confusion matrix of the model on the test split (or the input).',
   params: {
     type: 'object',
     additionalProperties: false,
     properties: {
       target: targetParam,
-      prediction: predictionParam,
       average: {
         type: 'string',
         enum: ['macro', 'weighted', 'binary'],
@@ -222,18 +212,15 @@ export const classificationMetrics: StageDef = {
   },
   run(input: Table, ctx): Table {
     const p = ctx.params as ClassificationMetricsParams;
-    if (ctx.model && ctx.model.task !== 'classification') {
-      throw new Error(`${CLASSIFICATION}: the model (${ctx.model.kind}) does ${ctx.model.task}; use regression-metrics instead`);
-    }
-    const { truth, predicted } = scoringInputs(CLASSIFICATION, input, ctx);
-    const predictedLabels = distinctLabels(predicted);
-    // The model's classes first (their order is the proba columns'), then labels it never
-    // saw: they still belong in the matrix (as rows it always gets wrong).
-    const known = ctx.model?.classes ?? [];
-    const labels = [...known];
-    for (const l of [...predictedLabels, ...distinctLabels(truth)]) if (!labels.includes(l)) labels.push(l);
+    const { model, table, target } = evaluationInputs(CLASSIFICATION, 'classification', input, ctx);
+    const truth = targetColumn(CLASSIFICATION, table, target);
+    const predictions = predictWith(CLASSIFICATION, model, table);
+    const classes = model.classes ?? [];
+    // Labels the model never saw still belong in the matrix (as rows it always gets wrong).
+    const unseen = distinctLabels(truth).filter((l) => !classes.includes(l));
+    const labels = [...classes, ...unseen];
     const trueCodes = labelCodes(CLASSIFICATION, truth, labels);
-    const predCodes = labelCodes(CLASSIFICATION, predicted, labels);
+    const predCodes = predictions.label.type === 'category' ? predictions.label.codes : new Int32Array(0);
     const matrix = confusionMatrix(trueCodes, predCodes, labels.length);
 
     const average = p.average ?? (labels.length === 2 ? 'binary' : 'macro');
@@ -253,30 +240,16 @@ export const classificationMetrics: StageDef = {
     ctx.metric('recall', scores.recall);
     ctx.metric('f1', scores.f1);
 
-    const proba = probaColumns(input, labels);
-    const auc = proba ? classificationAuc(trueCodes, proba, labels.length, positive) : NaN;
+    const auc = predictions.proba ? classificationAuc(trueCodes, predictions.proba, labels.length, positive) : NaN;
     if (Number.isNaN(auc)) {
-      ctx.warn(`${CLASSIFICATION}: roc_auc is undefined here (needs 'proba=<class>' columns and both positive and negative rows per class)`, 'undefined-metric');
+      ctx.warn(`${CLASSIFICATION}: roc_auc is undefined here (needs probabilities and both positive and negative rows per class)`, 'undefined-metric');
     } else {
       ctx.metric('roc_auc', auc);
     }
     ctx.report('confusion_matrix', { labels, matrix });
-    return input;
+    return addPredictionColumns(table, model, predictions);
   },
 };
-
-/** The `proba=<class>` columns for `labels`, in that order; undefined unless every one is there. */
-function probaColumns(input: Table, labels: readonly string[]): Float64Array[] | undefined {
-  const out: Float64Array[] = [];
-  for (const l of labels) {
-    const name = `proba=${l}`;
-    if (!input.has(name)) return undefined;
-    const c = input.column(name);
-    if (c.type !== 'number') return undefined;
-    out.push(c.values);
-  }
-  return out;
-}
 
 function classificationAuc(trueCodes: Int32Array, proba: Float64Array[], labelCount: number, positive: number): number {
   if (labelCount === 2) {
@@ -293,24 +266,22 @@ const REGRESSION = 'regression-metrics';
 export const regressionMetrics: StageDef = {
   type: REGRESSION,
   kind: 'transform',
-  summary: "RMSE, MAE and R² of the 'prediction' column against the target.",
+  summary: 'RMSE, MAE and R² of the model on the test split (or the input).',
   params: {
     type: 'object',
     additionalProperties: false,
-    properties: { target: targetParam, prediction: predictionParam },
+    properties: { target: targetParam },
   },
   run(input: Table, ctx): Table {
-    if (ctx.model && ctx.model.task !== 'regression') {
-      throw new Error(`${REGRESSION}: the model (${ctx.model.kind}) does ${ctx.model.task}; use classification-metrics instead`);
-    }
-    const { truth, predicted } = scoringInputs(REGRESSION, input, ctx);
-    const y = numericTarget(REGRESSION, truth);
-    if (predicted.type !== 'number') throw new Error(`${REGRESSION}: '${predicted.name}' holds categories; regression-metrics scores numbers`);
-    const yHat = predicted.values;
-    ctx.metric('rmse', rmse(y, yHat));
-    ctx.metric('mae', mae(y, yHat));
-    ctx.metric('r2', r2(y, yHat));
-    return input;
+    const { model, table, target } = evaluationInputs(REGRESSION, 'regression', input, ctx);
+    const truth = numericTarget(REGRESSION, targetColumn(REGRESSION, table, target));
+    const predictions = predictWith(REGRESSION, model, table);
+    if (predictions.label.type !== 'number') throw new Error(`${REGRESSION}: the model did not predict numbers`);
+    const predicted = predictions.label.values;
+    ctx.metric('rmse', rmse(truth, predicted));
+    ctx.metric('mae', mae(truth, predicted));
+    ctx.metric('r2', r2(truth, predicted));
+    return addPredictionColumns(table, model, predictions);
   },
 };
 

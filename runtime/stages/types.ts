@@ -6,7 +6,7 @@
 //                 Train mode calls both; inference mode replays transform with the saved
 //                 state and never calls fit. State must be plain JSON data.
 //  - 'model':     train(input, ctx) -> ModelArtifact. The engine keeps the model for later
-//                 stages (predict) and saves it in the version; the table passes
+//                 stages (evaluate, predict) and saves it in the version; the table passes
 //                 through unchanged.
 // All functions may be async. Models and states are plain data, so loading a saved version
 // never executes code: prediction is done by the built-in predictor registered for the
@@ -69,7 +69,7 @@ export interface StageContext<P = Record<string, unknown>> {
 
   /** The model trained earlier in this run, or loaded from the version in inference mode. */
   readonly model: ModelArtifact | undefined;
-  /** A side table set by an earlier stage of this run with setTable. */
+  /** A side table set by an earlier stage (e.g. 'test' from train-test-split). */
   getTable(name: string): Table | undefined;
   setTable(name: string, table: Table): void;
 }

@@ -18,12 +18,16 @@ import Module from 'node:module';
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import type { FittedStage, ModelStage, ParamSchema, StageDef, TransformStage } from './types';
-import { USER_STAGE_EXTENSIONS } from './user-ref';
 
-export { isUserStageRef, USER_STAGE_EXTENSIONS } from './user-ref';
+export const USER_STAGE_EXTENSIONS = ['.ts', '.mts', '.cts', '.js', '.mjs', '.cjs'];
 
 const EXPECTED =
   'a function (input, ctx) => table, or an object with fit and transform, or run, or train';
+
+/** True when a `uses:` value names a module file rather than a built-in stage. */
+export function isUserStageRef(uses: string): boolean {
+  return uses.startsWith('./') || uses.startsWith('../') || path.isAbsolute(uses);
+}
 
 interface CacheEntry {
   inputs: Map<string, number>; // absolute path → mtimeMs

@@ -85,13 +85,13 @@ export class Table {
 
   /** New table with only these columns, in this order. */
   select(names: readonly string[]): Table {
-    return sameRows(this, new Table(names.map((n) => this.column(n)), this.rowCount));
+    return new Table(names.map((n) => this.column(n)), this.rowCount);
   }
 
   /** New table without these columns. */
   drop(names: readonly string[]): Table {
     const gone = new Set(names);
-    return sameRows(this, new Table(this.columns.filter((c) => !gone.has(c.name)), this.rowCount));
+    return new Table(this.columns.filter((c) => !gone.has(c.name)), this.rowCount);
   }
 
   /** New table with `col` added, or replacing the column of the same name in place. */
@@ -100,15 +100,12 @@ export class Table {
     const cols = [...this.columns];
     if (i === undefined) cols.push(col);
     else cols[i] = col;
-    return sameRows(this, new Table(cols, this.rowCount));
+    return new Table(cols, this.rowCount);
   }
 
   /** New table of the rows at `rows` (in that order). */
   take(rows: ArrayLike<number>): Table {
-    const out = new Table(this.columns.map((c) => takeColumn(c, rows)), rows.length);
-    const source = sourceRows.get(this);
-    if (source !== undefined) sourceRows.set(out, Int32Array.from(rows, (r) => source[r]));
-    return out;
+    return new Table(this.columns.map((c) => takeColumn(c, rows)), rows.length);
   }
 
   /** New table of rows [start, end). Shares no buffers with this one. */
@@ -143,33 +140,6 @@ export class Table {
     }
     return out;
   }
-}
-
-/**
- * Row provenance: for a table on the inference path, which input row each of its rows came
- * from. The engine marks the rows it reads; Table's own methods (take, select, drop,
- * withColumn, slice) carry the mark, so a stage that filters rows with them keeps its output
- * lined up with the input. A table built from scratch has none (the engine then assumes
- * its rows are the input's when the count is unchanged, and refuses otherwise).
- */
-const sourceRows = new WeakMap<Table, Int32Array>();
-
-/** Marks `table`'s rows as coming from input rows `rows` (same length); returns `table`. */
-export function withSourceRows(table: Table, rows: Int32Array): Table {
-  if (rows.length !== table.rowCount) throw new Error(`withSourceRows: ${rows.length} source rows for ${table.rowCount} rows`);
-  sourceRows.set(table, rows);
-  return table;
-}
-
-/** The input row of each of `table`'s rows, when it is known. */
-export function sourceRowsOf(table: Table): Int32Array | undefined {
-  return sourceRows.get(table);
-}
-
-function sameRows(from: Table, to: Table): Table {
-  const source = sourceRows.get(from);
-  if (source !== undefined) sourceRows.set(to, source);
-  return to;
 }
 
 export function columnLength(c: Column): number {

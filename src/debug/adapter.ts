@@ -21,7 +21,7 @@ import {
   logger,
 } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import type { SessionProtocol as P } from '../../runtime/debug/adapter-api';
+import type * as P from '../../runtime/debug/protocol';
 import * as T from './translate';
 import type { PlumbLaunchArguments } from './translate';
 

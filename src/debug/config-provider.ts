@@ -4,16 +4,26 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { Mode } from '../../runtime/extension-api';
-import { outlinePipeline } from '../editor/outline';
-import { runOrder } from '../editor/lenses';
-import type { LaunchAttributes } from '../shared/launch-config';
+import { outlinePipeline, type SectionName } from '../editor/outline';
 import { isPipelineDocument, isPipelinePath } from '../shared/pipeline-files';
 
 export const DEBUG_TYPE = 'plumb';
 
-/** A launch configuration as VS Code holds it: every attribute optional until resolved. */
-export interface PlumbLaunchConfiguration extends vscode.DebugConfiguration, Partial<LaunchAttributes> {}
+export interface PlumbLaunchConfiguration extends vscode.DebugConfiguration {
+  pipeline?: string;
+  mode?: 'train' | 'inference';
+  version?: number | string;
+  params?: Record<string, unknown> | string[];
+  stopOnEntry?: boolean;
+  noDebug?: boolean;
+  store?: string;
+  stopAfterStage?: string;
+  data?: string;
+  /** Folder that relative paths are resolved against (the adapter's own when absent). */
+  cwd?: string;
+  /** Heap limit of the session host in MB. */
+  maxMemoryMb?: number;
+}
 
 export const NO_PIPELINE_MESSAGE =
   'Plumb: open a *.pipeline.yaml file (or set "pipeline" in launch.json) to run or debug it.';
@@ -110,7 +120,7 @@ export class PlumbConfigurationProvider implements vscode.DebugConfigurationProv
 }
 
 /** Whether `stage` (a stage name, or a stage of a sub-pipeline: `group/inner`) runs in `mode`. */
-export function stageRunsIn(file: string, mode: Mode, stage: string): boolean {
+export function stageRunsIn(file: string, mode: 'train' | 'inference', stage: string): boolean {
   // Read synchronously: one small file once per launch, and the provider stays synchronous.
   let text: string;
   try {
@@ -118,5 +128,6 @@ export function stageRunsIn(file: string, mode: Mode, stage: string): boolean {
   } catch {
     return false; // the adapter reports a missing file itself
   }
-  return runOrder(outlinePipeline(text), mode).some((s) => s.name === stage || stage.startsWith(`${s.name}/`));
+  const sections: SectionName[] = mode === 'inference' ? ['feature', 'inference'] : ['feature', 'training'];
+  return outlinePipeline(text).stages.some((s) => sections.includes(s.section) && (s.name === stage || stage.startsWith(`${s.name}/`)));
 }

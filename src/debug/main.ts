@@ -4,7 +4,7 @@
 // The session host it forks is dist/session-host.js, next to this file.
 import * as net from 'node:net';
 import * as path from 'node:path';
-import { SessionClient } from '../../runtime/debug/adapter-api';
+import { SessionClient } from '../../runtime/debug/client';
 import { PlumbDebugSession, type HostClient, type PlumbDebugSessionOptions } from './adapter';
 
 const options: PlumbDebugSessionOptions = {

@@ -4,8 +4,8 @@
 import * as path from 'node:path';
 import { Breakpoint, Scope, Source, StackFrame, Variable } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import { MODES, isMode, type SessionProtocol as P, type Mode } from '../../runtime/debug/adapter-api';
-import type { LaunchAttributes } from '../shared/launch-config';
+import type * as P from '../../runtime/debug/protocol';
+import type { Mode } from '../../runtime/vocabulary';
 
 /** Line/column conversion between the host's 1-based positions and the client's base. */
 export interface Coords {
@@ -150,7 +150,7 @@ export function launchConfig(args: PlumbLaunchArguments, cwd: string): P.LaunchC
   }
   const config: P.LaunchConfig = { pipeline: path.resolve(cwd, args.pipeline) };
   if (args.mode !== undefined) {
-    if (!isMode(args.mode)) throw new Error(`launch: 'mode' must be ${MODES.map((m) => `'${m}'`).join(' or ')}, got ${JSON.stringify(args.mode)}`);
+    if (args.mode !== 'train' && args.mode !== 'inference') throw new Error(`launch: 'mode' must be 'train' or 'inference', got ${JSON.stringify(args.mode)}`);
     config.mode = args.mode;
   }
   if (args.version !== undefined) config.version = args.version;
@@ -163,8 +163,21 @@ export function launchConfig(args: PlumbLaunchArguments, cwd: string): P.LaunchC
   return config;
 }
 
-/** What the adapter's launch request carries: DAP's own arguments and a plumb launch configuration. */
-export interface PlumbLaunchArguments extends DebugProtocol.LaunchRequestArguments, LaunchAttributes {}
+export interface PlumbLaunchArguments extends DebugProtocol.LaunchRequestArguments {
+  /** The *.pipeline.yaml file; relative paths are resolved against `cwd` (or the adapter's). */
+  pipeline: string;
+  mode?: Mode;
+  version?: number | string;
+  params?: Record<string, unknown> | string[];
+  stopOnEntry?: boolean;
+  store?: string;
+  stopAfterStage?: string;
+  data?: string;
+  /** Folder that relative paths are resolved against. */
+  cwd?: string;
+  /** Heap limit of the session host in MB (like `plumb run --max-memory`); default: node's. */
+  maxMemoryMb?: number;
+}
 
 /** The launch argument `maxMemoryMb`, checked: a whole number of MB from 64, or undefined. */
 export function hostMemoryLimit(args: PlumbLaunchArguments): number | undefined {

@@ -1,7 +1,8 @@
 // What can follow `uses:`: the built-in stages and the stage modules found beside a
 // pipeline file, each with its summary and `with:` schema. Plain data, so completion
 // and hover logic can be tested without VS Code.
-import { builtinStages, type StageDef } from '../../runtime/extension-api';
+import { builtinStages } from '../../runtime/stages/registry';
+import type { StageDef } from '../../runtime/stages/types';
 
 export interface ParamInfo {
   name: string;

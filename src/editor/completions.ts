@@ -1,25 +1,7 @@
 // Completion items from text + cursor + stage catalog. Plain data: the VS Code glue
 // (providers.ts) only converts these to vscode.CompletionItem.
 import type { ParamInfo, StageCatalog, StageInfo } from './catalog';
-import { cursorContext, type TopBlock } from './cursor-context';
-import { pipelineJsonSchema } from '../../runtime/extension-api';
-
-/** The keys of `split:` and `rejects:` with their schema descriptions, read once. */
-let blockKeys: Record<TopBlock, Record<string, { description?: string; enum?: unknown[]; type?: unknown }>> | undefined;
-function keysOf(block: TopBlock): Record<string, { description?: string; enum?: unknown[]; type?: unknown }> {
-  if (!blockKeys) {
-    const props = (pipelineJsonSchema(new Map()).properties ?? {}) as Record<string, { properties?: Record<string, { description?: string; anyOf?: Record<string, unknown>[] }> }>;
-    const flatten = (b: TopBlock) =>
-      Object.fromEntries(
-        Object.entries(props[b]?.properties ?? {}).map(([k, v]) => {
-          const first = (v.anyOf?.[0] ?? v) as { enum?: unknown[]; type?: unknown };
-          return [k, { description: v.description, enum: first.enum, type: first.type }];
-        }),
-      );
-    blockKeys = { split: flatten('split'), rejects: flatten('rejects') };
-  }
-  return blockKeys[block];
-}
+import { cursorContext } from './cursor-context';
 
 export interface Completion {
   label: string;
@@ -103,17 +85,6 @@ export function completionsAt(text: string, line: number, character: number, cat
         insertText: formatDefault(v),
         start: ctx.start,
       }));
-    }
-    case 'block-key':
-      return Object.entries(keysOf(ctx.block))
-        .filter(([k]) => !ctx.present.includes(k))
-        .map(([k, info]) => ({ label: k, kind: 'property', detail: ctx.block, documentation: info.description, insertText: `${k}: `, start: ctx.start }));
-    case 'block-value': {
-      const info = keysOf(ctx.block)[ctx.key];
-      if (!info) return [];
-      const types = Array.isArray(info.type) ? info.type : [info.type];
-      const values = info.enum ?? (types.includes('boolean') ? [true, false] : []);
-      return values.map((v) => ({ label: formatDefault(v), kind: 'value', documentation: info.description, insertText: formatDefault(v), start: ctx.start }));
     }
     default:
       return [];

@@ -5,14 +5,7 @@ export type CursorContext =
   | { kind: 'uses'; prefix: string; start: number }
   | { kind: 'with-key'; uses?: string; prefix: string; start: number; present: string[] }
   | { kind: 'with-value'; uses?: string; key: string; prefix: string; start: number }
-  /** Inside a top-level `split:` or `rejects:` map: its keys, or a key's value. */
-  | { kind: 'block-key'; block: TopBlock; prefix: string; start: number; present: string[] }
-  | { kind: 'block-value'; block: TopBlock; key: string; prefix: string; start: number }
   | { kind: 'none' };
-
-/** Top-level keys whose value is a map with known keys. */
-export type TopBlock = 'split' | 'rejects';
-const TOP_BLOCK = /^(split|rejects):\s*/;
 
 const indentOf = (line: string): number => line.length - line.trimStart().length;
 const isBlank = (line: string): boolean => /^\s*(#.*)?$/.test(line);
@@ -59,8 +52,6 @@ export function cursorContext(text: string, line: number, character: number): Cu
 
   const uses = /^\s*(?:-\s+)?uses:\s*(['"]?)([^\s'"]*)$/.exec(before);
   if (uses) return { kind: 'uses', prefix: uses[2], start: character - uses[2].length };
-  const block = topBlockContext(lines, line, character);
-  if (block) return block;
 
   // `with: { ... }` on this line, cursor inside the braces.
   const flow = /^(\s*(?:-\s+)?with:\s*\{)(.*)$/.exec(before);
@@ -105,43 +96,4 @@ export function cursorContext(text: string, line: number, character: number): Cu
     if (indentOf(l) < ownIndent) break;
   }
   return { kind: 'none' };
-}
-
-/** `split: { te|` or a line indented under a block `split:` (same for `rejects:`). */
-function topBlockContext(lines: string[], line: number, character: number): CursorContext | undefined {
-  const current = lines[line] ?? '';
-  const before = current.slice(0, character);
-  const flow = /^(split|rejects):\s*\{(.*)$/.exec(before);
-  if (flow) {
-    const block = flow[1] as TopBlock;
-    const inside = flow[2];
-    if (inside.includes('}')) return { kind: 'none' };
-    const seg = inside.slice(inside.lastIndexOf(',') + 1);
-    const kv = /^\s*([A-Za-z_][\w.-]*)\s*:\s*(['"]?)([^,'"]*)$/.exec(seg);
-    if (kv) return { kind: 'block-value', block, key: kv[1], prefix: kv[3].trimStart(), start: character - kv[3].trimStart().length };
-    const k = /^\s*([A-Za-z_][\w.-]*)?$/.exec(seg);
-    if (!k) return { kind: 'none' };
-    const prefix = k[1] ?? '';
-    return { kind: 'block-key', block, prefix, start: character - prefix.length, present: flowKeys(inside + current.slice(character).split('}')[0]) };
-  }
-  if (indentOf(current) === 0 && !isBlank(current)) return undefined;
-  // The nearest top-level line above decides.
-  for (let i = line - 1; i >= 0; i--) {
-    const l = lines[i];
-    if (isBlank(l) || indentOf(l) > 0) continue;
-    const m = TOP_BLOCK.exec(l);
-    if (!m || l.slice(m[0].length).trim().replace(/#.*/, '') !== '') return undefined;
-    const block = m[1] as TopBlock;
-    const present: string[] = [];
-    for (let j = i + 1; j < lines.length && (isBlank(lines[j]) || indentOf(lines[j]) > 0); j++) {
-      const km = /^\s+([A-Za-z_][\w.-]*)\s*:/.exec(lines[j]);
-      if (km && j !== line) present.push(km[1]);
-    }
-    const kv = /^\s+([A-Za-z_][\w.-]*)\s*:\s*(['"]?)([^'"#]*)$/.exec(before);
-    if (kv) return { kind: 'block-value', block, key: kv[1], prefix: kv[3], start: character - kv[3].length };
-    const k = /^\s*([A-Za-z_][\w.-]*)?$/.exec(before);
-    if (k) return { kind: 'block-key', block, prefix: k[1] ?? '', start: character - (k[1] ?? '').length, present };
-    return { kind: 'none' };
-  }
-  return undefined;
 }

@@ -1,6 +1,6 @@
 // Draws RunResults after each stage line of the visible pipeline editors.
 import * as vscode from 'vscode';
-import type { EngineEvent } from '../../runtime/extension-api';
+import type { EngineEvent } from '../../runtime/engine/events';
 import { RunResults, type ResultKind } from './run-results';
 
 const COLORS: Record<ResultKind, vscode.ThemeColor> = {

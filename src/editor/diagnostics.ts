@@ -5,7 +5,8 @@
 // restricted (untrusted) workspace no module is loaded at all; only its file must exist.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { type Diagnostic as PlumbDiagnostic, validatePipelineText } from '../../runtime/extension-api';
+import type { Diagnostic as PlumbDiagnostic } from '../../runtime/errors';
+import { validatePipeline } from '../../runtime/spec/load';
 import { isPipelineDocument } from '../shared/pipeline-files';
 import { InspectClient } from './inspect-client';
 
@@ -97,7 +98,7 @@ export class PipelineDiagnostics implements vscode.Disposable {
     // inspect host loads them, away from the extension host.
     const found: PlumbDiagnostic[] = this.isTrusted()
       ? await this.inspector.validate(doc.uri.fsPath, text)
-      : await validatePipelineText(doc.uri.fsPath, text);
+      : await validatePipeline(doc.uri.fsPath, { text, loadModules: false });
     if (this.generation.get(key) !== gen) return;
     // Problems inside an included sub-pipeline file carry that file's positions: here they
     // are summarised by one diagnostic at the `uses:` line; the sub file shows its own when open.

@@ -8,7 +8,9 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import * as path from 'node:path';
-import { type Diagnostic, type InspectReply, type InspectRequest, validatePipelineText } from '../../runtime/extension-api';
+import type { Diagnostic } from '../../runtime/errors';
+import type { InspectReply, InspectRequest } from '../../runtime/spec/inspect-protocol';
+import { validatePipeline } from '../../runtime/spec/load';
 
 export const LOAD_TIMEOUT_MS = 5000;
 /** Starting Node and the bundled runtime is not the module's fault: it gets its own allowance. */
@@ -162,7 +164,7 @@ export class InspectClient {
 
   /** The in-process check with no module loaded, plus a note saying why modules were not checked. */
   private async withoutModules(file: string, text: string, reason: string): Promise<Diagnostic[]> {
-    const found = await validatePipelineText(file, text);
+    const found = await validatePipeline(file, { text, loadModules: false });
     const uses = /^\s*-?\s*uses:\s*['"]?\.{1,2}\//m.test(text);
     if (!uses) return found;
     return [{ file: path.resolve(file), message: `stage modules were not checked: ${reason}`, severity: 'warning', code: 'modules-unchecked' }, ...found];

@@ -6,7 +6,10 @@
 // process, see inspect-client.ts); one that fails to load shows the load error as its summary.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { isSubPipelineRef, parsePipelineText, type ParamSchema, isUserStageRef, USER_STAGE_EXTENSIONS } from '../../runtime/extension-api';
+import { isSubPipelineRef } from '../../runtime/spec/include';
+import { parsePipelineText } from '../../runtime/spec/parse';
+import type { ParamSchema } from '../../runtime/stages/types';
+import { isUserStageRef, USER_STAGE_EXTENSIONS } from '../../runtime/stages/user';
 import { stageInfo, type StageInfo } from './catalog';
 import type { InspectClient } from './inspect-client';
 import { outlinePipeline } from './outline';

@@ -3,7 +3,10 @@
 // Parsing goes through the runtime's own parser, so `${...}` inside `{ }` is handled
 // exactly as the loader handles it.
 import { isMap, isScalar, isSeq, type LineCounter, type Pair } from 'yaml';
-import { isSection, parsePipelineText, type Section } from '../../runtime/extension-api';
+import { parsePipelineText } from '../../runtime/spec/parse';
+
+export type SectionName = 'feature' | 'training' | 'inference';
+export const SECTION_NAMES: readonly SectionName[] = ['feature', 'training', 'inference'];
 
 export interface Span {
   line: number;
@@ -20,7 +23,7 @@ export interface WithKey {
 
 export interface StageOutline {
   name: string;
-  section: Section;
+  section: SectionName;
   /** 0-based index inside its section. */
   index: number;
   uses?: string;
@@ -61,9 +64,9 @@ export function outlinePipeline(text: string): PipelineOutline {
     const key = scalarString(top.key);
     if (key === 'pipeline') out.name = scalarString(top.value);
     if (key === 'store') out.store = scalarString(top.value);
-    if (!key || !isSection(key) || !isSeq(top.value)) continue;
+    if (!key || !(SECTION_NAMES as readonly string[]).includes(key) || !isSeq(top.value)) continue;
     top.value.items.forEach((item, index) => {
-      const stage: Partial<StageOutline> = { section: key, index, withKeys: [] };
+      const stage: Partial<StageOutline> = { section: key as SectionName, index, withKeys: [] };
       for (const p of pairs(item)) {
         const k = scalarString(p.key);
         if (k === 'stage') {

@@ -1,7 +1,8 @@
 // The inline result after each stage line, built from engine events as a run goes:
 //   ✓ 120 ms · 10,000 → 9,812 rows      ✗ error message      ⋯ running      ↻ retry 2 in 1.0 s
 // Pure: events in, { file, line → text } out. The VS Code glue draws them.
-import { type EngineEvent, executionLabel, formatDuration, formatRows, type StageRef } from '../../runtime/extension-api';
+import type { EngineEvent } from '../../runtime/engine/events';
+import { formatDuration, formatRows } from '../../runtime/monitor/trace';
 
 export type ResultKind = 'ok' | 'error' | 'running' | 'retry';
 
@@ -53,29 +54,16 @@ export class RunResults {
       results.set(ref.line, { line: ref.line, stage: ref.stage, kind, text });
       return [file];
     };
-    /** True when `ref` is a repeat execution (held-out replay, a fold) of a line that already shows a result. */
-    const repeat = (ref: StageRef): boolean =>
-      executionLabel(ref) !== '' && this.byFile.get(ref.file ?? run.file)?.get(ref.line)?.kind === 'ok';
     switch (e.type) {
       case 'stage-start':
-        if (repeat(e.ref)) return [];
         return set(e.ref, 'running', '⋯ running');
       case 'progress':
-        if (repeat(e.ref)) return [];
         return set(e.ref, 'running', `⋯ ${Math.round(e.fraction * 100)}%${e.message ? ` ${short(e.message)}` : ''}`);
       case 'attempt-end':
         if (e.ok || e.retryInMs === undefined) return [];
         return set(e.ref, 'retry', `↻ attempt ${e.attempt} failed (${short(e.error?.message ?? 'error')}), retry in ${formatDuration(e.retryInMs)}`);
-      case 'stage-end': {
-        // A stage that also runs on the held-out rows (a feature stage's replay) or in a
-        // fold keeps its main result and adds the other execution's rows to it.
-        const label = executionLabel(e.ref);
-        const file = e.ref.file ?? run.file;
-        const before = this.byFile.get(file)?.get(e.ref.line);
-        const main = before?.kind === 'ok' ? before.text.split(' · ').slice(0, 2).join(' · ') : undefined;
-        if (label && main) return set(e.ref, 'ok', `${main} · ${label}: ${formatRows(e.rowsOut)} rows`);
+      case 'stage-end':
         return set(e.ref, 'ok', okText(e));
-      }
       case 'stage-error':
         return set(e.ref, 'error', `✗ ${short(e.error.message)}${e.attempts > 1 ? ` (after ${e.attempts} attempts)` : ''}`);
       case 'run-end': {

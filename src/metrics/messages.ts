@@ -1,7 +1,7 @@
 // The one message contract between the metrics panel's host (src/metrics/panel.ts) and
 // its page (media/metrics/main.ts). Both import these types; nothing else crosses.
 // Plain JSON only (webview messages are structured-cloned).
-import type { RunRecord, StageRecord } from '../../runtime/extension-api';
+import type { RunRecord, StageRecord } from '../../runtime/monitor/record';
 
 /** One saved version, for the metric-per-version chart. */
 export interface VersionPoint {
@@ -104,29 +104,16 @@ export function isRunRecord(r: unknown): r is RunRecord {
   return !!x && x.format === 1 && typeof x.start === 'number' && Array.isArray(x.stages) && typeof x.runId === 'string';
 }
 
-/**
- * A stage record's name as listed, `scale (held-out replay)` for a repeat execution: the
- * runtime's recordName, restated here because the page bundle takes only types from the runtime.
- */
-function recordName(s: StageRecord): string {
-  const parts: string[] = [];
-  if (s.phase === 'evaluate' && (s.section === 'feature' || s.section === 'inference')) parts.push('held-out replay');
-  if (s.fold !== undefined) parts.push(`fold ${s.fold}/${s.folds ?? '?'}`);
-  return parts.length ? `${s.stage} (${parts.join(' · ')})` : s.stage;
-}
-
 /** The summary of a run record (used by the host, and by the page for live records). */
 export function summarizeRun(r: RunRecord): RunSummary {
   const metrics: Record<string, number> = {};
   const stages = r.stages.map((s): StageSummary => {
-    // A repeat execution (held-out replay, a fold) is listed under its own name: `scale (held-out replay)`.
-    const stage = recordName(s);
     for (const [name, points] of Object.entries(s.metrics ?? {})) {
       const last = points.at(-1);
-      if (last && typeof last.value === 'number') metrics[`${stage} · ${name}`] = last.value;
+      if (last && typeof last.value === 'number') metrics[`${s.stage} · ${name}`] = last.value;
     }
     const out: StageSummary = {
-      stage,
+      stage: s.stage,
       status: s.status,
       rowsIn: s.rowsIn,
       rowsOut: s.rowsOut,

@@ -12,7 +12,9 @@
 // few charts from saved state when the panel comes back is cheap.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { type EngineEvent, Monitor, Store } from '../../runtime/extension-api';
+import type { EngineEvent } from '../../runtime/engine/events';
+import { Monitor } from '../../runtime/monitor/monitor';
+import { Store } from '../../runtime/store/store';
 import { outlinePipeline } from '../editor/outline';
 import { metricsHtml } from './html';
 import { historyMessage, isPageMessage, isRunRecord, type HostMessage, type TableView } from './messages';

@@ -3,9 +3,14 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { DEBUG_TYPE, type PlumbLaunchConfiguration } from '../debug/config-provider';
-import type { StartOptions } from './launch-config';
 
-export type { StartOptions } from './launch-config';
+export interface StartOptions {
+  noDebug?: boolean;
+  mode?: 'train' | 'inference';
+  version?: number | string;
+  stopAfterStage?: string;
+  stopOnEntry?: boolean;
+}
 
 export function launchConfigFor(file: string, opts: StartOptions = {}): PlumbLaunchConfiguration {
   const verb = opts.noDebug ? 'Run' : 'Debug';

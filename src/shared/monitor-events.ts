@@ -6,7 +6,7 @@
 // terminates, each of its runs that never ended gets a 'run-end' made here: status
 // 'cancelled', with an error saying the session ended.
 import * as vscode from 'vscode';
-import type { EngineEvent } from '../../runtime/extension-api';
+import type { EngineEvent } from '../../runtime/engine/events';
 
 export const MONITOR_EVENT = 'plumb/monitor';
 export const SESSION_ENDED = { name: 'SessionEnded', message: 'the debug session ended before the run finished' };

@@ -1,6 +1,6 @@
 // The status bar item while a pipeline runs: "$(sync~spin) churn: fit 3/7 · 40%".
 import * as vscode from 'vscode';
-import type { EngineEvent } from '../../runtime/extension-api';
+import type { EngineEvent } from '../../runtime/engine/events';
 
 /** Status text for a run, from its events; undefined once it ended. Pure, for tests. */
 export class RunStatusText {

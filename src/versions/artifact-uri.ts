@@ -2,7 +2,7 @@
 //   plumb-version:/<pipeline>/v<N>/<view>.json?<store root, URI-encoded>
 // where <view> is an artifact (state, config, model, metrics) or `version` (manifest +
 // config + metrics, the view a version-to-version comparison uses).
-import type { ArtifactName } from '../../runtime/extension-api';
+import type { ArtifactName } from '../../runtime/store/manifest';
 
 export const SCHEME = 'plumb-version';
 export type VersionView = ArtifactName | 'version';

@@ -1,6 +1,7 @@
 // Read-only JSON documents for `plumb-version:` URIs, straight from the store.
 import * as vscode from 'vscode';
-import { type Store, artifactJson } from '../../runtime/extension-api';
+import type { Store } from '../../runtime/store/store';
+import { artifactJson } from '../../runtime/store/json-view';
 import { parseVersionDoc, type VersionDocRef } from './artifact-uri';
 
 /** The text of one view of a version (pretty JSON, keys as stored; float64 weights as plain arrays). */

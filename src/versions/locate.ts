@@ -2,7 +2,9 @@
 // stage loading), so the tree can be filled in any workspace, trusted or not.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { isSubPipelineRef, interpolateString, parsePipelineText } from '../../runtime/extension-api';
+import { isSubPipelineRef } from '../../runtime/spec/include';
+import { interpolateString } from '../../runtime/spec/interpolate';
+import { parsePipelineText } from '../../runtime/spec/parse';
 import { outlinePipeline } from '../editor/outline';
 
 export interface PipelineLocation {

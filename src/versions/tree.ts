@@ -2,7 +2,9 @@
 // Store. The provider gets its pipeline list from a function, so tests can hand it
 // temp stores without a workspace.
 import * as vscode from 'vscode';
-import { Store, type ArtifactName, type VersionManifest, formatValue } from '../../runtime/extension-api';
+import { Store } from '../../runtime/store/store';
+import type { ArtifactName, VersionManifest } from '../../runtime/store/manifest';
+import { formatValue } from '../../runtime/monitor/trace';
 import type { PipelineLocation } from './locate';
 import { SCHEME, versionDocPath, type VersionView } from './artifact-uri';
 

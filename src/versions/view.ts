@@ -2,7 +2,7 @@
 // watcher that refreshes it when a store changes on disk.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { checkName } from '../../runtime/extension-api';
+import { checkName } from '../../runtime/store/names';
 import { PIPELINE_GLOB } from '../shared/pipeline-files';
 import { startPipeline } from '../shared/launch';
 import { SCHEME, type VersionView } from './artifact-uri';

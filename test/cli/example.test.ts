@@ -35,16 +35,6 @@ test('npm run example: two versions, champion alias, inference with a retried ex
 
     const versions = plumb('versions', file) as Array<{ version: number; aliases?: string[] }>;
     assert.deepEqual(versions.map((v) => v.version), [1, 2]);
-    // The example cross-validates (split.folds: 5) on the training rows and scores the final
-    // model on its held-out 25%: per-fold and mean ± std metrics, and the held-out accuracy.
-    const shown = plumb('versions', file, 'show', '1') as { metrics: Record<string, number> };
-    const folds = [1, 2, 3, 4, 5].map((k) => shown.metrics[`cv.fold${k}.accuracy`]);
-    for (const a of folds) assert.ok(a > 0.9 && a <= 1, `fold accuracy ${a}`);
-    const mean = folds.reduce((x, y) => x + y, 0) / 5;
-    assert.ok(Math.abs(shown.metrics['cv.accuracy.mean'] - mean) < 1e-12);
-    assert.ok(Math.abs(shown.metrics['cv.accuracy.std'] - Math.sqrt(folds.reduce((x, y) => x + (y - mean) ** 2, 0) / 5)) < 1e-12);
-    assert.ok(shown.metrics.accuracy > 0.9, `held-out accuracy ${shown.metrics.accuracy}`);
-
     const champion = plumb('versions', file, 'show', 'champion') as { manifest: { version: number } };
     assert.ok([1, 2].includes(champion.manifest.version));
     assert.deepEqual(versions.find((v) => v.version === champion.manifest.version)!.aliases, ['champion']);
@@ -70,20 +60,10 @@ test('npm run example: two versions, champion alias, inference with a retried ex
       const header = lines[0].split(',');
       const at = header.indexOf('prediction');
       assert.ok(at >= 0, `${out}: ${lines[0]}`);
-      // Each penguin's own columns first, in input order, then the predictions.
-      assert.deepEqual(header.slice(0, 6), ['Island', 'Beak Length (mm)', 'Beak Depth (mm)', 'Flipper Length (mm)', 'Body Mass (g)', 'Sex']);
       for (const line of lines.slice(1)) {
         assert.match(line.split(',')[at], /^(Adelie|Chinstrap|Gentoo)$/, `${out}: ${line}`);
       }
     }
-
-    // The run's summary: held-out metrics, then cross-validation as mean ± std.
-    const again = spawnSync(process.execPath, [path.join(REPO, 'dist', 'cli.js'), 'run', file], { cwd: root, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
-    assert.equal(again.status, 0, again.stderr);
-    assert.match(again.stderr, /\nmetrics: accuracy [\d.]+ · precision/);
-    assert.match(again.stderr, /\ncross-validation: accuracy [\d.]+ ± [\d.]+ · precision/);
-    assert.match(again.stderr, /\ntraining · fold 3\/5\n/);
-    assert.match(again.stderr, /\nfeature · held-out replay\n/);
   } finally {
     fs.rmSync(root, { recursive: true, force: true });
   }

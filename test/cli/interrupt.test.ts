@@ -47,8 +47,8 @@ test('Ctrl-C during a long logistic-regression fit exits 130 within seconds, nam
   assert.ok(fs.existsSync(CLI), 'dist/cli.js is built (npm run build)');
   const ws = workspace();
   try {
-    // Piped, the CLI prints a line as each stage ends: the fit starts right after encode's.
-    const r = await interruptWhen(['run', 'toy.pipeline.yaml', '--set', 'epochs=2000000'], ws.dir, /✓ encode/);
+    // Piped, the CLI prints a line as each stage ends: the fit starts right after split's.
+    const r = await interruptWhen(['run', 'toy.pipeline.yaml', '--set', 'epochs=2000000'], ws.dir, /✓ split/);
     assert.equal(r.signal, null, `the CLI itself was killed: ${r.stderr}`);
     assert.equal(r.code, 130, r.stderr);
     assert.ok(r.afterInterruptMs < 5000, `exited ${r.afterInterruptMs} ms after the interrupt (bound 5 s)`);

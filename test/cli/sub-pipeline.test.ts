@@ -27,7 +27,7 @@ test('plumb run trains and serves a pipeline with a sub-pipeline; validate repor
     assert.equal(trained.code, 0, trained.stderr);
     const j = JSON.parse(trained.stdout);
     assert.equal(j.ok, true);
-    assert.deepEqual(j.record.stages.map((s: { stage: string }) => s.stage), ['prep/impute', 'prep/scale', 'encode', 'fit', 'prep/impute', 'prep/scale', 'encode', 'predict', 'evaluate']);
+    assert.deepEqual(j.record.stages.map((s: { stage: string }) => s.stage), ['prep/impute', 'prep/scale', 'encode', 'split', 'fit', 'evaluate']);
 
     const served = plumb(['run', f, '--mode', 'inference', '--out', 'scored.csv'], ws.dir);
     assert.equal(served.code, 0, served.stderr);
@@ -39,7 +39,7 @@ test('plumb run trains and serves a pipeline with a sub-pipeline; validate repor
     const bad = plumb(['validate', f], ws.dir);
     assert.equal(bad.code, 3, bad.stdout + bad.stderr); // EXIT.invalid
     const out = bad.stdout + bad.stderr;
-    assert.match(out, /toy\.pipeline\.yaml:10:11: .*\.\/shared\/prep\.pipeline\.yaml has 1 problem; first: shared\/prep\.pipeline\.yaml:8:11: stage 'scale': unknown stage type 'standard-scael'/);
+    assert.match(out, /toy\.pipeline\.yaml:9:11: .*\.\/shared\/prep\.pipeline\.yaml has 1 problem; first: shared\/prep\.pipeline\.yaml:8:11: stage 'scale': unknown stage type 'standard-scael'/);
     assert.match(out, /shared\/prep\.pipeline\.yaml:8:11: .*unknown stage type 'standard-scael' \(did you mean 'standard-scale'\?\)/);
     const run = plumb(['run', f], ws.dir);
     assert.equal(run.code, 3);

@@ -38,7 +38,7 @@ test('a line inside a stage block maps to its stage line; elsewhere is unverifie
     const fn = await s.client.request({ cmd: 'setFunctionBreakpoints', breakpoints: [{ name: 'nosuch' }, { name: 'training' }] });
     assert.equal(fn.breakpoints[0].verified, false);
     assert.match(fn.breakpoints[0].message!, /no stage or section named 'nosuch'/);
-    assert.equal(fn.breakpoints[1].line, lineOf(text, 'stage: fit'), 'a section name means its first stage');
+    assert.equal(fn.breakpoints[1].line, lineOf(text, 'stage: split'), 'a section name means its first stage');
 
     await s.client.request({ cmd: 'configurationDone' });
     const first = await s.stopped();
@@ -46,20 +46,15 @@ test('a line inside a stage block maps to its stage line; elsewhere is unverifie
     assert.equal(first.line, stageLine);
     assert.deepEqual(first.hitBreakpointIds?.sort(), [breakpoints[0].id, breakpoints[1].id].sort());
     assert.equal((await s.where()).stage, 'scale · standard-scale');
-    assert.equal((await s.where()).frames.find((f) => f.kind === 'section')!.name, 'feature');
 
     await s.client.request({ cmd: 'resume', kind: 'continue' });
     const second = await s.stopped();
-    assert.equal(second.line, lineOf(text, 'stage: fit'));
-    assert.equal(second.hitBreakpointIds?.length, 2, 'the function breakpoint and the line breakpoint on fit');
+    assert.equal(second.reason, 'function breakpoint');
+    assert.equal(second.line, lineOf(text, 'stage: split'));
 
-    // A breakpoint on a feature stage stops in its fit and again in the held-out replay.
     await s.client.request({ cmd: 'resume', kind: 'continue' });
     const third = await s.stopped();
-    assert.equal(third.line, stageLine);
-    const replay = await s.where();
-    assert.equal(replay.frames.find((f) => f.kind === 'section')!.name, 'feature · held-out replay');
-    assert.equal(replay.frames.find((f) => f.kind === 'section')!.line, lineOf(text, 'feature:'));
+    assert.equal(third.line, lineOf(text, 'stage: fit'));
     await s.client.request({ cmd: 'resume', kind: 'continue' });
     const end = await s.ended();
     assert.equal(end.status, 'ok');
@@ -84,68 +79,40 @@ test('conditions, a condition that throws, hit counts (with stepBack), and logpo
         breakpoints: [
           { line: lineOf(text, 'stage: impute'), logMessage: 'rows={input.rows} strategy={params.strategy} mean={input.x.mean > 1}' },
           { line: lineOf(text, 'stage: scale'), condition: 'input.rows > 1000' },
-          { line: lineOf(text, 'stage: encode'), condition: "params.columns[0] == 'plan' && input.cols == 4", hitCondition: '== 2' },
+          { line: lineOf(text, 'stage: encode'), condition: "params.columns[0] == 'plan' && input.cols == 4" },
+          { line: lineOf(text, 'stage: split'), hitCondition: '== 2' },
           { line: lineOf(text, 'stage: evaluate'), condition: 'nosuch.value > 1' },
           { line: lineOf(text, 'stage: predict') },
           { line: lineOf(text, 'stage: fit'), hitCondition: 'often' },
         ],
       });
-      assert.equal(breakpoints[4].verified, true, 'predict runs in train mode too: on the held-out rows');
-      assert.equal(breakpoints[5].verified, false);
-      assert.match(breakpoints[5].message!, /hit condition/);
+      assert.equal(breakpoints[5].verified, false, 'inference stages do not run in train mode');
+      assert.match(breakpoints[5].message!, /inference section/);
+      assert.equal(breakpoints[6].verified, false);
+      assert.match(breakpoints[6].message!, /hit condition/);
     });
 
-    // encode's first arrival (the fit) is hit 1; its second (the held-out replay) satisfies '== 2'.
     const encode = await s.stopped();
-    assert.equal(encode.line, lineOf(text, 'stage: encode'), 'scale (condition false) did not stop; encode on its second hit did');
-    assert.equal((await s.where()).frames.find((f) => f.kind === 'section')!.name, 'feature · held-out replay');
-    const logs = s.events.filter((e) => e.event === 'output' && e.text.startsWith('rows='));
-    // The logpoint ran in the fit (150 training rows) and in the replay (50 held-out rows).
-    assert.deepEqual(logs.map((e) => e.event === 'output' && e.text), ['rows=150 strategy=median mean=true\n', 'rows=50 strategy=median mean=true\n']);
-    assert.equal(logs[0].event === 'output' && logs[0].line, lineOf(text, 'stage: impute'));
+    assert.equal(encode.line, lineOf(text, 'stage: encode'), 'scale (condition false) did not stop; encode (true) did');
+    const log = s.events.find((e) => e.event === 'output' && e.text.startsWith('rows='));
+    assert.ok(log && log.event === 'output');
+    assert.equal(log.text, 'rows=200 strategy=median mean=true\n');
+    assert.equal(log.line, lineOf(text, 'stage: impute'));
     assert.ok(!s.events.some((e) => e.event === 'stopped' && e.line === lineOf(text, 'stage: impute')), 'a logpoint does not stop');
 
     await s.client.request({ cmd: 'resume', kind: 'continue' });
-    const predict = await s.stopped();
-    assert.equal(predict.line, lineOf(text, 'stage: predict'));
-    assert.equal((await s.where()).frames.find((f) => f.kind === 'section')!.name, 'inference · held-out replay');
-
-    await s.client.request({ cmd: 'resume', kind: 'continue' });
     const evaluate = await s.stopped();
-    assert.equal(evaluate.line, lineOf(text, 'stage: evaluate'), 'the throwing condition stops');
+    assert.equal(evaluate.line, lineOf(text, 'stage: evaluate'), 'split (hit 1 of == 2) did not stop; the throwing condition stops');
     const why = s.events.find((e) => e.event === 'output' && e.text.includes("condition 'nosuch.value > 1'"));
     assert.ok(why && why.event === 'output' && /nosuch is not defined/.test(why.text));
 
-    // Back to predict, then back to encode, still in the held-out replay.
+    // Back to fit, then back to split: its second arrival satisfies '== 2'.
     await s.client.request({ cmd: 'resume', kind: 'stepBack' });
-    assert.equal((await s.stopped()).line, lineOf(text, 'stage: predict'));
+    assert.equal((await s.stopped()).line, lineOf(text, 'stage: fit'));
     await s.client.request({ cmd: 'resume', kind: 'stepBack' });
-    assert.equal((await s.stopped()).line, lineOf(text, 'stage: encode'));
-    assert.equal((await s.where()).frames.find((f) => f.kind === 'section')!.name, 'feature · held-out replay');
-  } finally {
-    await s.close();
-    ws.cleanup();
-  }
-});
-
-test('with cross-validation a breakpoint on fit stops once per fold and for the final fit; the section frame names the fold', async () => {
-  const text = BASE_PIPELINE.replace('split: { test: 0.25, seed: "${params.seed}" }', 'split: { test: 0.25, folds: 3 }');
-  const ws = workspace(text);
-  const s = await Session.open();
-  try {
-    await s.launch({ pipeline: ws.file }, async () => {
-      await s.client.request({ cmd: 'setBreakpoints', file: ws.file, breakpoints: [{ line: lineOf(text, 'stage: fit') }] });
-    });
-    const sections: string[] = [];
-    for (let k = 0; k < 4; k++) {
-      const stop = await s.stopped();
-      assert.equal(stop.line, lineOf(text, 'stage: fit'));
-      sections.push((await s.where()).frames.find((f) => f.kind === 'section')!.name);
-      await s.client.request({ cmd: 'resume', kind: 'continue' });
-    }
-    assert.deepEqual(sections, ['training · fold 1/3', 'training · fold 2/3', 'training · fold 3/3', 'training']);
-    const end = await s.ended();
-    assert.equal(end.status, 'ok');
+    const split = await s.stopped();
+    assert.equal(split.line, lineOf(text, 'stage: split'));
+    assert.equal(split.hitBreakpointIds?.length, 1);
   } finally {
     await s.close();
     ws.cleanup();

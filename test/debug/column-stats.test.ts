@@ -9,8 +9,8 @@ import { summarizeColumnFast } from '../../runtime/table/summary-fast';
 import { categoryColumn, numberColumn, Table, type NumberColumn } from '../../runtime/table/table';
 import type { Variable } from '../../runtime/debug/protocol';
 import { RefTable } from '../../runtime/debug/refs';
-import { TableCache, tableVariable, type VarEnv } from '../../runtime/debug/table-view';
-import { formatScalar } from '../../runtime/debug/scalars';
+import { TableCache, tableVariable } from '../../runtime/debug/table-view';
+import { formatScalar, type VarEnv } from '../../runtime/debug/variables';
 import { Session, workspace } from './helpers';
 
 const EXACT_FIELDS = ['missing', 'mean', 'std', 'min', 'max', 'quantiles'] as const;

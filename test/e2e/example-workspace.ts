@@ -3,8 +3,6 @@
 // levels up into node_modules, which does not exist next to a temp folder), and one more
 // feature stage that includes a sub-pipeline, shared/prep.pipeline.yaml, whose only stage
 // keeps every row (nothing is missing after the impute stages), so results do not change.
-// Cross-validation is switched off in the copy (no `folds:`), so a breakpoint on a feature
-// stage stops twice per run (the fit, then the held-out replay), not twelve times.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -24,7 +22,6 @@ feature:
 `;
 const INCLUDE_BEFORE = '  - stage: encode\n';
 const INCLUDE = '  - stage: prep\n    uses: ./shared/prep.pipeline.yaml\n';
-const FOLDS = /^ {2}folds: .*\n/m;
 
 export interface ExampleWorkspace {
   dir: string;
@@ -48,8 +45,7 @@ export function copyExampleWorkspace(): ExampleWorkspace {
   const original = fs.readFileSync(pipelineFile, 'utf8');
   if (!original.includes(EXAMPLE_DATA)) throw new Error(`${pipelineFile}: expected data.train to be ${EXAMPLE_DATA}`);
   if (!original.includes(INCLUDE_BEFORE)) throw new Error(`${pipelineFile}: expected a line ${JSON.stringify(INCLUDE_BEFORE.trim())}`);
-  if (!FOLDS.test(original)) throw new Error(`${pipelineFile}: expected a split.folds line`);
-  const text = original.replace(EXAMPLE_DATA, 'data/penguins.json').replace(INCLUDE_BEFORE, INCLUDE + INCLUDE_BEFORE).replace(FOLDS, '');
+  const text = original.replace(EXAMPLE_DATA, 'data/penguins.json').replace(INCLUDE_BEFORE, INCLUDE + INCLUDE_BEFORE);
   fs.writeFileSync(pipelineFile, text);
   const subPipelineFile = path.join(dir, SUB_PIPELINE);
   fs.mkdirSync(path.dirname(subPipelineFile), { recursive: true });

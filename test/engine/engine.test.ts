@@ -43,8 +43,7 @@ test('train saves a version; inference replays the saved state and matches the i
 
     // Expected, computed in process without the store: the new rows through each feature
     // stage's transform with the training run's own states, then the predict stage with its
-    // in-memory model; the output is the input's own columns plus the predictions, in input
-    // order. Every column (labels and each probability) must match exactly.
+    // in-memory model. Every column (labels and each probability) must match exactly.
     const expected = await replayInProcess(spec, trained);
     assert.deepEqual(served.output.names, expected.names);
     assert.ok(expected.names.includes('prediction') && expected.names.some((n) => n.startsWith('proba=')), expected.names.join());
@@ -88,23 +87,19 @@ function directContext(spec: PipelineSpec, s: StageSpec, model?: ModelArtifact):
   } as unknown as StageContext;
 }
 
-/** The inference the engine should do, by hand: read, transform with fitted states, predict; original columns + predictions. */
+/** The inference the engine should do, by hand: read, transform with fitted states, predict. */
 async function replayInProcess(spec: PipelineSpec, trained: RunResult): Promise<Table> {
-  const raw = await readTable(spec.data.inference);
-  let t = raw;
+  let t = await readTable(spec.data.inference);
   for (const s of spec.feature) {
     const def = builtinStages.get(s.uses)!;
     assert.equal(def.kind, 'fitted', `${s.name} is a fitted stage`);
     if (def.kind === 'fitted') t = await def.transform(t, trained.states[s.name] as never, directContext(spec, s));
   }
-  const features = t;
   for (const s of spec.inference) {
     const def = builtinStages.get(s.uses)!;
     if (def.kind === 'transform') t = await def.run(t, directContext(spec, s, trained.model));
   }
-  let out = raw;
-  for (const c of t.columns) if (!features.has(c.name)) out = out.withColumn(c);
-  return out;
+  return t;
 }
 
 test('inference never refits: scaling uses the mean learned in training', async () => {
@@ -137,10 +132,7 @@ test('events cover the run and the monitor record is saved in the store', async 
       assert.ok(types.has(t as EngineEvent['type']), `missing ${t}`);
     }
     const starts = events.filter((e) => e.type === 'stage-start').map((e) => (e as { ref: { stage: string } }).ref.stage);
-    // Fit on the training rows, then the held-out rows through the inference path and evaluation.
-    assert.deepEqual(starts, ['impute', 'scale', 'encode', 'fit', 'impute', 'scale', 'encode', 'predict', 'evaluate']);
-    const phases = events.filter((e) => e.type === 'stage-start').map((e) => (e as { ref: { phase: string } }).ref.phase);
-    assert.deepEqual(phases, ['fit', 'fit', 'fit', 'fit', 'evaluate', 'evaluate', 'evaluate', 'evaluate', 'evaluate']);
+    assert.deepEqual(starts, ['impute', 'scale', 'encode', 'split', 'fit', 'evaluate']);
     const steps = events.filter((e) => e.type === 'step');
     assert.equal(steps.length, 40, 'one inner step per epoch');
     const runs = await new Store(spec.store).listRuns('toy');
@@ -164,7 +156,7 @@ test('controller: pauses before each stage at its line, sees epochs, reruns with
         seen.push(`${p.ref.stage}@${p.ref.line}`);
         if (p.ref.stage === 'evaluate' && !wentBack) {
           wentBack = true;
-          return { action: 'goto', index: 3 }; // back across the phases, to fit
+          return { action: 'goto', index: 3 }; // back to split
         }
       },
       atStep() {
@@ -182,18 +174,17 @@ test('controller: pauses before each stage at its line, sees epochs, reruns with
     assert.equal(r.status, 'ok', r.error?.message);
     const lines = BASE_PIPELINE.split('\n');
     const lineOf = (name: string): number => lines.findIndex((l) => l.includes(`stage: ${name}`)) + 1;
-    // Fit phase, the rerun of fit, then the held-out replay (feature stages, predict) and
-    // evaluation; back to fit's snapshot, and the evaluate phase again.
-    const replay = [`impute@${lineOf('impute')}`, `scale@${lineOf('scale')}`, `encode@${lineOf('encode')}`, `predict@${lineOf('predict')}`, `evaluate@${lineOf('evaluate')}`];
     assert.deepEqual(seen, [
       `impute@${lineOf('impute')}`,
       `scale@${lineOf('scale')}`,
       `encode@${lineOf('encode')}`,
+      `split@${lineOf('split')}`,
       `fit@${lineOf('fit')}`,
       `fit@${lineOf('fit')}`,
-      ...replay,
+      `evaluate@${lineOf('evaluate')}`,
+      `split@${lineOf('split')}`,
       `fit@${lineOf('fit')}`,
-      ...replay,
+      `evaluate@${lineOf('evaluate')}`,
     ]);
     // 40 epochs, then the rerun with 5, then 5 again after going back (params stay edited).
     assert.equal(steps, 50);

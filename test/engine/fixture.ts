@@ -42,7 +42,6 @@ params: { seed: 3, epochs: 40, lr: 0.5 }
 data:
   train: data/train.csv
   inference: data/new.csv
-split: { test: 0.25, seed: "\${params.seed}" }
 feature:
   - stage: impute
     uses: impute
@@ -53,10 +52,12 @@ feature:
     uses: one-hot
     with: { columns: [plan] }
 training:
+  - stage: split
+    uses: train-test-split
+    with: { test: 0.25, seed: "\${params.seed}" }
   - stage: fit
     uses: logistic-regression
     with: { epochs: "\${params.epochs}", learning_rate: "\${params.lr}" }
-evaluation:
   - stage: evaluate
     uses: classification-metrics
 inference:

@@ -90,7 +90,7 @@ feature:
         },
       },
     });
-    assert.deepEqual(befores, ['impute', 'scale', 'encode', 'fit', 'scale', 'encode', 'fit', 'impute', 'scale', 'encode', 'predict', 'evaluate']);
+    assert.deepEqual(befores, ['impute', 'scale', 'encode', 'split', 'fit', 'scale', 'encode', 'split', 'fit', 'evaluate']);
   } finally {
     ws.cleanup();
   }

@@ -31,7 +31,7 @@ test('sub-pipeline: train then inference replays the included stages from the sa
     assert.deepEqual(subTrain.states['prep/impute'], flatTrain.states.impute);
     assert.deepEqual(subTrain.states['prep/scale'], flatTrain.states.scale);
     assert.deepEqual(subTrain.metrics, flatTrain.metrics);
-    assert.deepEqual(subTrain.record.stages.map((s) => s.stage), ['prep/impute', 'prep/scale', 'encode', 'fit', 'prep/impute', 'prep/scale', 'encode', 'predict', 'evaluate']);
+    assert.deepEqual(subTrain.record.stages.map((s) => s.stage), ['prep/impute', 'prep/scale', 'encode', 'split', 'fit', 'evaluate']);
 
     const saved = await new Store(subSpec.store).loadVersion('toy', 1);
     assert.deepEqual(Object.keys(saved.state as object).sort(), ['encode', 'prep/impute', 'prep/scale']);

@@ -31,9 +31,9 @@ feature:
     uses: impute
     with: { strategy: median }
 training:
-  - stage: select
-    uses: filter
-    with: { where: \${params.ratio}, seed: \${params.seed} }
+  - stage: split
+    uses: train-test-split
+    with: { test: \${params.ratio}, seed: \${params.seed} }
   - stage: fit
     uses: logistic-regression
     with:
@@ -41,12 +41,6 @@ training:
 inference:
   - stage: predict
     uses: predict
-split: { test: 0.2, stratify: true }
-evaluation:
-  - stage: score
-    uses: classification-metrics
-rejects:
-  policy: fail
 `;
 
 test('outline finds every stage with its section, uses and with keys, even with ${} unquoted in a flow map', () => {
@@ -56,29 +50,14 @@ test('outline finds every stage with its section, uses and with keys, even with 
     o.stages.map((s) => [s.name, s.section, s.uses, s.nameSpan.line]),
     [
       ['impute', 'feature', 'impute', 3],
-      ['select', 'training', 'filter', 7],
+      ['split', 'training', 'train-test-split', 7],
       ['fit', 'training', 'logistic-regression', 10],
       ['predict', 'inference', 'predict', 15],
-      ['score', 'evaluation', 'classification-metrics', 19],
     ],
   );
-  const select = o.stages[1];
-  assert.deepEqual(select.withKeys.map((w) => [w.key, w.value]), [['where', '${params.ratio}'], ['seed', '${params.seed}']]);
-  assert.equal(select.withKeys[1].keySpan.line, 9);
-});
-
-test('split: and rejects: complete their keys (flow and block) and known values', () => {
-  const [t1, l1, c1] = at(DOC.replace('split: { test: 0.2, stratify: true }', 'split: { test: 0.2, |}'));
-  const keys = completionsAt(t1, l1, c1, catalog).map((i) => i.label);
-  assert.deepEqual(keys.sort(), ['column', 'folds', 'seed', 'shuffle', 'stratify']);
-  const folds = completionsAt(t1, l1, c1, catalog).find((i) => i.label === 'folds')!;
-  assert.match(folds.documentation ?? '', /cross-validation/);
-  const [t2, l2, c2] = at(DOC.replace('split: { test: 0.2, stratify: true }', 'split: { stratify: |}'));
-  assert.deepEqual(completionsAt(t2, l2, c2, catalog).map((i) => i.label), ['true', 'false']);
-  const [t3, l3, c3] = at(DOC.replace('  policy: fail\n', '  policy: |\n'));
-  assert.deepEqual(completionsAt(t3, l3, c3, catalog).map((i) => i.label), ['fail', 'reject']);
-  const [t4, l4, c4] = at(DOC.replace('  policy: fail\n', '  policy: fail\n  f|\n'));
-  assert.deepEqual(completionsAt(t4, l4, c4, catalog).map((i) => i.label), ['file']);
+  const split = o.stages[1];
+  assert.deepEqual(split.withKeys.map((w) => [w.key, w.value]), [['test', '${params.ratio}'], ['seed', '${params.seed}']]);
+  assert.equal(split.withKeys[1].keySpan.line, 9);
 });
 
 test('uses: completion lists built-ins with their summary and local modules after them', () => {
@@ -141,14 +120,11 @@ test('hover on uses shows the stage summary and param table; on a with key its d
 test('code lenses: run to here stops after the stage; debug from here pauses before it', () => {
   const lenses = stageLenses(outlinePipeline(DOC));
   const find = (stage: string, title: string) => lenses.find((l) => l.stage === stage && l.title.includes(title))!;
-  assert.deepEqual(find('select', 'Run').launch, { mode: 'train', stopAfterStage: 'select' });
-  assert.deepEqual(find('select', 'Debug').launch, { mode: 'train', stopAfterStage: 'impute' });
+  assert.deepEqual(find('split', 'Run').launch, { mode: 'train', stopAfterStage: 'split' });
+  assert.deepEqual(find('split', 'Debug').launch, { mode: 'train', stopAfterStage: 'impute' });
   assert.deepEqual(find('impute', 'Debug').launch, { mode: 'train', stopOnEntry: true });
   // Inference runs feature then inference: the stage before `predict` is `impute`.
   assert.deepEqual(find('predict', 'Debug').launch, { mode: 'inference', stopAfterStage: 'impute' });
-  // Evaluation runs in train mode after the held-out rows' inference path (up to predict).
-  assert.deepEqual(find('score', 'Run').launch, { mode: 'train', stopAfterStage: 'score' });
-  assert.deepEqual(find('score', 'Debug').launch, { mode: 'train', stopAfterStage: 'predict' });
   assert.equal(find('fit', 'Run').span.line, 10);
 });
 
@@ -184,15 +160,13 @@ test('run results from a real run: one ✓ line per stage with duration and rows
     const results = new RunResults();
     for (const e of events) results.apply(e);
     const lines = results.resultsFor(ws.file);
-    // impute, scale, encode, fit, evaluate, predict: one line each (the replay joins its stage's line).
     assert.equal(lines.length, 6);
     assert.ok(lines.every((r) => r.kind === 'ok'), JSON.stringify(lines));
     const impute = lines.find((r) => r.stage === 'impute')!;
-    assert.equal(impute.line, 9);
-    // 120 rows: 90 to fit on, 30 held out and replayed.
-    assert.match(impute.text, /^✓ [\d.]+ (ms|s) · 90 rows · held-out replay: 30 rows$/);
-    const predict = lines.find((r) => r.stage === 'predict')!;
-    assert.match(predict.text, /30 rows/);
+    assert.equal(impute.line, 8);
+    assert.match(impute.text, /^✓ [\d.]+ (ms|s) · 120 rows$/);
+    const split = lines.find((r) => r.stage === 'split')!;
+    assert.match(split.text, /120 → \d+ rows/);
 
     // A failing stage module gives ✗ with its message.
     ws.write('stages/boom.ts', `export default () => { throw new Error('kaboom at row 7'); };\n`);

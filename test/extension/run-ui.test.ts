@@ -39,7 +39,7 @@ test('a stopped session clears the status bar, marks unfinished stages and ends 
   send('s1', cut);
   const status = created.statusBarItems[0];
   assert.equal(status.visible, true);
-  assert.match(status.text, /toy: scale 3\/11/);
+  assert.match(status.text, /toy: scale 3\/7/);
   assert.deepEqual(editor.shown()['descriptionForeground'], [`${lineOf('stage: scale')}: ⋯ running`]);
 
   // Another debug session (not Plumb) ending changes nothing.
@@ -87,11 +87,11 @@ test('status text follows the newest run; an older run’s events do not change 
   const first = until(events, 'stage-start', 'talk');
   first.forEach((e) => s.apply(e));
   assert.ok(s.running);
-  assert.equal(s.text, 'toy: impute done 1/11', 'paused between stages: the last stage is shown as done');
+  assert.equal(s.text, 'toy: impute done 1/7', 'paused between stages: the last stage is shown as done');
   // A second run starts (another session); then the first one's end arrives.
   const second = events.map((e) => ({ ...e, runId: 'second' }) as EngineEvent);
   until(second, 'stage-start', 'scale').forEach((e) => s.apply(e));
-  assert.equal(s.text, 'toy: talk done 2/11');
+  assert.equal(s.text, 'toy: talk done 2/7');
   s.apply({ type: 'run-end', runId: events[0].runId, time: 0, durationMs: 1, status: 'cancelled' });
   assert.ok(s.running, 'the newer run still runs');
   s.apply({ ...(events.at(-1) as EngineEvent), runId: 'second' });
@@ -109,7 +109,7 @@ test('inline results: a run cut short marks its running stage and keeps the fini
 test('status text: a running stage, then the same stage done while paused before the next', () => {
   const s = new RunStatusText();
   until(events, 'stage-end', 'talk').forEach((e) => s.apply(e));
-  assert.equal(s.text, 'toy: talk 2/11', 'talk started and has not ended');
+  assert.equal(s.text, 'toy: talk 2/7', 'talk started and has not ended');
   s.apply(events.find((e) => e.type === 'stage-end' && e.ref.stage === 'talk') as EngineEvent);
-  assert.equal(s.text, 'toy: talk done 2/11');
+  assert.equal(s.text, 'toy: talk done 2/7');
 });

@@ -56,7 +56,7 @@ test('a parent file shows only its own diagnostics (the summary at uses:); sub-p
     const results = new RunResults();
     for (const e of events) results.apply(e);
     const lines = results.resultsFor(ws.file);
-    assert.deepEqual(lines.map((r) => r.stage), ['encode', 'fit', 'evaluate', 'predict']);
+    assert.deepEqual(lines.map((r) => r.stage), ['encode', 'split', 'fit', 'evaluate']);
     assert.ok(lines.every((r) => r.kind === 'ok'));
     // The sub-pipeline's stages get their results on their own lines, in their own file.
     const sub = results.resultsFor(path.join(ws.dir, 'shared/prep.pipeline.yaml'));

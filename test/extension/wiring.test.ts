@@ -50,8 +50,8 @@ test('CodeLenses above each stage when trusted, none in Restricted Mode', () => 
   const lens = providers.codeLens[0].provider as { provideCodeLenses(doc: unknown): CodeLens[] };
   const doc = { uri: Uri.file(ws.file), getText: () => fs.readFileSync(ws.file, 'utf8') };
   const lenses = lens.provideCodeLenses(doc);
-  // Two lenses for each of the 7 stages (feature 4, training 1, evaluation 1, inference 1).
-  assert.equal(lenses.length, 2 * 7);
+  // Two lenses for each of the 8 stages (feature 4, training 3, inference 1).
+  assert.equal(lenses.length, 2 * 8);
   assert.ok(lenses.every((l) => l.command?.command === 'plumb.startFromLens' && (l.command.arguments?.[0] as Uri).fsPath === ws.file));
   assert.deepEqual(lenses.slice(0, 2).map((l) => l.command?.title), ['▶ Run to here', 'Debug from here']);
   state.isTrusted = false;
@@ -92,10 +92,7 @@ test('the output channel gets the stage logs, warnings and the run-end line of a
   for (const e of events) debugEvents.custom.fire({ session: plumbSession(), event: 'plumb/monitor', body: e });
   const lines = created.outputChannels[0].lines;
   const end = events.at(-1) as Extract<EngineEvent, { type: 'run-end' }>;
-  // The run's own split line, then the stage on the 150 training rows and on the 50 held out.
-  assert.ok(lines.includes('[info] split: 150 training rows, 50 held-out rows (test=0.25, seed 3)'), lines.join('\n'));
-  assert.ok(lines.includes('[info] talk: talk saw 150 rows'), lines.join('\n'));
-  assert.ok(lines.includes('[info] talk: talk saw 50 rows'), lines.join('\n'));
+  assert.ok(lines.includes('[info] talk: talk saw 200 rows'), lines.join('\n'));
   assert.ok(lines.includes('[warning] talk: 2 rows look odd'), lines.join('\n'));
   assert.ok(lines.includes(`[info] run ${end.runId} ok`), lines.join('\n'));
   // A run-end line for every run, and only one.

@@ -33,7 +33,7 @@ const cases: [string, string[], string[]][] = [
     ['unknown-key', 'unknown-key'],
     [
       "unknown-key.pipeline.yaml:2:1: unknown top-level key 'featur' (did you mean 'feature'?)",
-      "unknown-key.pipeline.yaml:5:1: unknown top-level key 'colour' (known keys: pipeline, description, target, params, data, split, retry, store, rejects, feature, training, evaluation, inference)",
+      "unknown-key.pipeline.yaml:5:1: unknown top-level key 'colour' (known keys: pipeline, description, target, params, data, retry, store, feature, training, inference)",
     ],
   ],
   ['missing-pipeline', ['missing-pipeline'], ["missing-pipeline.pipeline.yaml:2:1: missing 'pipeline: <name>' (the pipeline's name)"]],
@@ -155,7 +155,7 @@ test('diagnostics: a file with five different mistakes reports all five, sorted 
   const got = await check('five-mistakes');
   assert.deepEqual(got.lines, [
     "five-mistakes.pipeline.yaml:3:1: unknown top-level key 'featrue' (did you mean 'feature'?)",
-    "five-mistakes.pipeline.yaml:8:11: stage 'split': unknown stage type 'smaple' (did you mean 'sample'?)",
+    "five-mistakes.pipeline.yaml:8:11: stage 'split': unknown stage type 'train-tset-split' (did you mean 'train-test-split'?)",
     "five-mistakes.pipeline.yaml:9:19: unknown param 'sede' in '${params.sede}' (did you mean 'seed'?)",
     "five-mistakes.pipeline.yaml:12:21: stage 'fit': with.epochs: expected integer, got string 'many'",
     "five-mistakes.pipeline.yaml:13:12: duplicate stage name 'split' (first defined at line 7)",

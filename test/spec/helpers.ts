@@ -30,7 +30,7 @@ export const testStages: ReadonlyMap<string, StageDef> = new Map<string, StageDe
     required: ['columns'],
     additionalProperties: false,
   })],
-  ['sample', transform('sample', {
+  ['train-test-split', transform('train-test-split', {
     type: 'object',
     properties: {
       test: { type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 1 },

@@ -7,13 +7,6 @@ import {
 import type { TransformStage } from '../../runtime/stages/types';
 import type { ModelArtifact } from '../../runtime/vocabulary';
 import { fakeContext, assertClose, cells } from './helpers';
-import { predictWith } from '../../runtime/stages/predict';
-import { addPredictionColumns } from '../../runtime/stages/model-data';
-
-/** What the inference path hands an evaluation stage: the rows plus the model's prediction columns. */
-function predicted(table: Table, model: ModelArtifact): Table {
-  return addPredictionColumns(table, model, predictWith('test', model, table));
-}
 
 const classificationMetrics = stages.find((s) => s.type === 'classification-metrics') as TransformStage;
 const regressionMetrics = stages.find((s) => s.type === 'regression-metrics') as TransformStage;
@@ -84,38 +77,31 @@ function metricValues(ctx: ReturnType<typeof fakeContext>): Record<string, numbe
   return Object.fromEntries(ctx.metrics.map((m) => [m.name, m.value]));
 }
 
-test('classification-metrics scores the prediction and proba columns and reports sklearn numbers', async () => {
-  const input = predicted(binaryTable, sigmoidModel);
-  const ctx = fakeContext({}, { model: sigmoidModel });
+test('classification-metrics evaluates the model on the test table and reports sklearn numbers', async () => {
+  const input = binaryTable.slice(0, 2); // not evaluated: a 'test' table is set
+  const ctx = fakeContext({}, { model: sigmoidModel, tables: { test: binaryTable } });
   const out = await classificationMetrics.run(input, ctx);
   const m = metricValues(ctx);
   assert.deepEqual(Object.keys(m), ['accuracy', 'precision', 'recall', 'f1', 'roc_auc']);
   assertClose([m.accuracy, m.precision, m.recall, m.f1, m.roc_auc], [0.7, 1, 0.5, 0.6666666666666666, 0.7916666666666666], 1e-12);
   assert.deepEqual(ctx.reports, [{ name: 'confusion_matrix', value: { labels: ['no', 'yes'], matrix: [[4, 0], [3, 3]] } }]);
-  // It scores; it does not predict or change the rows.
-  assert.equal(out, input);
+  assert.equal(out.rowCount, 10);
+  assert.deepEqual(out.names, ['x', 'churn', 'prediction', 'proba=no', 'proba=yes']);
   assert.deepEqual(cells(out, 'prediction'), yp.map((y) => (y ? 'yes' : 'no')));
   assertClose(cells(out, 'proba=yes'), sc, 1e-12);
-
-  // The columns are what is scored: other predictions, other numbers (no model needed).
-  const flipped = input.withColumn(categoryColumn('prediction', yt.map((y) => (y ? 'no' : 'yes'))));
-  const other = fakeContext({}, { target: 'churn' });
-  await classificationMetrics.run(flipped, other);
-  assert.equal(metricValues(other).accuracy, 0);
 });
 
 test('positive and average params; errors for a wrong average or positive', async () => {
-  const scored = predicted(binaryTable, sigmoidModel);
   const ctx = fakeContext({ positive: 'no' }, { model: sigmoidModel });
-  await classificationMetrics.run(scored, ctx);
+  await classificationMetrics.run(binaryTable, ctx);
   const m = metricValues(ctx);
   // sklearn pos_label=0: (0.5714285714285714, 1.0, 0.7272727272727273), roc_auc_score(yt==0, 1-sc) = 0.7916666666666666
   assertClose([m.precision, m.recall, m.f1, m.roc_auc], [0.5714285714285714, 1, 0.7272727272727273, 0.7916666666666666], 1e-12);
   const macro = fakeContext({ average: 'macro' }, { model: sigmoidModel });
-  await classificationMetrics.run(scored, macro);
+  await classificationMetrics.run(binaryTable, macro);
   // macro over {no, yes}: precision (0.5714 + 1) / 2, recall (1 + 0.5) / 2
   assertClose([metricValues(macro).precision, metricValues(macro).recall], [(4 / 7 + 1) / 2, 0.75], 1e-12);
-  await assert.rejects(async () => classificationMetrics.run(scored, fakeContext({ positive: 'maybe' }, { model: sigmoidModel })), /positive class 'maybe' is not one of no, yes/);
+  await assert.rejects(async () => classificationMetrics.run(binaryTable, fakeContext({ positive: 'maybe' }, { model: sigmoidModel })), /positive class 'maybe' is not one of no, yes/);
 });
 
 test('multiclass: macro averages and one-vs-rest AUC from the proba columns', async () => {
@@ -132,18 +118,17 @@ test('multiclass: macro averages and one-vs-rest AUC from the proba columns', as
     kind: 'logistic-regression', task: 'classification', target: 'kind', features: ['l0', 'l1', 'l2'], classes,
     data: { coef: [[1, 0, 0], [0, 1, 0], [0, 0, 1]], intercept: [0, 0, 0], epochs: 1, loss: 0 },
   };
-  const scored = predicted(table, model);
   const ctx = fakeContext({}, { model, target: 'kind' });
-  await classificationMetrics.run(scored, ctx);
+  await classificationMetrics.run(table, ctx);
   const m = metricValues(ctx);
   // accuracy 0.6666666666666666; macro (0.7222222222222222, 0.6666666666666666, 0.6793650793650793); ovr AUC 0.7962962962962963
   assertClose([m.accuracy, m.precision, m.recall, m.f1, m.roc_auc], [0.6666666666666666, 0.7222222222222222, 0.6666666666666666, 0.6793650793650793, 0.7962962962962963], 1e-12);
   assert.deepEqual(ctx.reports[0].value, { labels: classes, matrix: [[2, 1, 0], [1, 2, 0], [0, 1, 2]] });
-  await assert.rejects(async () => classificationMetrics.run(scored, fakeContext({ average: 'binary' }, { model })), /'binary' needs exactly 2 classes, found 3/);
+  await assert.rejects(async () => classificationMetrics.run(table, fakeContext({ average: 'binary' }, { model })), /'binary' needs exactly 2 classes, found 3/);
 });
 
 test('a label the model never saw gets its own row in the confusion matrix', async () => {
-  const table = predicted(binaryTable, sigmoidModel).withColumn(categoryColumn('churn', yt.map((y, i) => (i === 0 ? 'maybe' : y ? 'yes' : 'no'))));
+  const table = binaryTable.withColumn(categoryColumn('churn', yt.map((y, i) => (i === 0 ? 'maybe' : y ? 'yes' : 'no'))));
   const ctx = fakeContext({}, { model: sigmoidModel });
   await classificationMetrics.run(table, ctx);
   const cm = ctx.reports[0].value as { labels: string[]; matrix: number[][] };
@@ -152,27 +137,25 @@ test('a label the model never saw gets its own row in the confusion matrix', asy
   assertClose([metricValues(ctx).accuracy], [0.6], 1e-15);
 });
 
-test('explains missing predictions, the wrong kind of model and a missing target column', async () => {
+test('explains a missing model, the wrong kind of model and a missing target column', async () => {
   await assert.rejects(
-    async () => classificationMetrics.run(binaryTable, fakeContext({}, { model: sigmoidModel })),
-    /classification-metrics: no 'prediction' column to score \(columns: x, churn\); evaluation stages score the predictions of the inference path: put a predict stage in 'inference:'/,
+    async () => classificationMetrics.run(binaryTable, fakeContext({})),
+    { message: 'classification-metrics needs a model: put a model stage (e.g. logistic-regression) before it' },
   );
-  const scored = predicted(binaryTable, sigmoidModel);
   const linearModel: ModelArtifact = { kind: 'linear-regression', task: 'regression', target: 'y', features: ['x'], data: { coef: [1], intercept: 0 } };
-  await assert.rejects(async () => classificationMetrics.run(scored, fakeContext({}, { model: linearModel })), /does regression; use regression-metrics/);
-  await assert.rejects(async () => classificationMetrics.run(scored.drop(['churn']), fakeContext({}, { model: sigmoidModel })), /target column 'churn' not found/);
-  await assert.rejects(async () => regressionMetrics.run(scored, fakeContext({}, { model: sigmoidModel })), /does classification; use classification-metrics/);
-  await assert.rejects(async () => classificationMetrics.run(scored.slice(0, 0), fakeContext({}, { model: sigmoidModel })), /no held-out rows to score/);
+  await assert.rejects(async () => classificationMetrics.run(binaryTable, fakeContext({}, { model: linearModel })), /does regression; use regression-metrics/);
+  await assert.rejects(async () => classificationMetrics.run(binaryTable.drop(['churn']), fakeContext({}, { model: sigmoidModel })), /target column 'churn' not found/);
+  await assert.rejects(async () => regressionMetrics.run(binaryTable, fakeContext({}, { model: sigmoidModel })), /does classification; use classification-metrics/);
 });
 
-test('regression-metrics scores the prediction column: rmse, mae and r2', async () => {
+test('regression-metrics reports rmse, mae and r2 and adds a prediction column', async () => {
   // prediction = 1·x + 0, so feeding x = the sklearn fixture's y_pred reproduces its numbers.
   const model: ModelArtifact = { kind: 'linear-regression', task: 'regression', target: 'y', features: ['x'], data: { coef: [1], intercept: 0 } };
   const table = new Table([numberColumn('x', [2.5, 0.0, 2.0, 8.0, 3.9]), numberColumn('y', [3.0, -0.5, 2.0, 7.0, 4.2])]);
   const ctx = fakeContext({}, { model });
-  const out = await regressionMetrics.run(predicted(table, model), ctx);
+  const out = await regressionMetrics.run(table, ctx);
   const m = metricValues(ctx);
   assertClose([m.rmse, m.mae, m.r2], [0.5639148871948674, 0.46, 0.9480256276150627], 1e-14);
   assert.deepEqual(cells(out, 'prediction'), [2.5, 0.0, 2.0, 8.0, 3.9]);
-  await assert.rejects(async () => regressionMetrics.run(table, fakeContext({}, { model })), /regression-metrics: no 'prediction' column to score/);
+  await assert.rejects(async () => regressionMetrics.run(table, fakeContext({})), /regression-metrics needs a model/);
 });

@@ -21,8 +21,8 @@ export async function run(input: Table, ctx: StageContext<{ path: string; flaky_
     throw new TransientError(`outbox unavailable (simulated outage, attempt ${ctx.attempt})`);
   }
   const out = path.resolve(ctx.baseDir, ctx.params.path);
-  // The engine hands over each input penguin's own columns plus the predictions, in input order.
-  await writeTable(input, out);
+  const keep = input.names.filter((n) => n === 'prediction' || n.startsWith('proba='));
+  await writeTable(input.select(keep), out);
   ctx.log(`wrote ${input.rowCount} predictions to ${path.relative(ctx.baseDir, out)}`);
   return input;
 }
