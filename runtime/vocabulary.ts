@@ -13,10 +13,6 @@ export type Mode = (typeof MODES)[number];
 export const SECTIONS = ['feature', 'training', 'inference'] as const;
 export type Section = (typeof SECTIONS)[number];
 
-export function isMode(v: unknown): v is Mode {
-  return (MODES as readonly unknown[]).includes(v);
-}
-
 export function isSection(v: unknown): v is Section {
   return (SECTIONS as readonly unknown[]).includes(v);
 }
